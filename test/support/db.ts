@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { migrateDatabase, dropDatabase } from '../../src/db/migrate.ts';
+import { openDatabase, type Database } from '../../src/db/client.ts';
+
+const BASE = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432/';
+
+/** A fresh, migrated database per test file, dropped afterwards: runs never see each other. */
+export async function createTestDatabase(): Promise<{ url: string; database: Database; drop(): Promise<void> }> {
+  const name = `billing_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const url = new URL(BASE);
+  url.pathname = `/${name}`;
+  const dbUrl = url.toString();
+  await migrateDatabase(dbUrl);
+  const database = openDatabase(dbUrl, { max: 10 });
+  return {
+    url: dbUrl,
+    database,
+    async drop() {
+      await database.close();
+      await dropDatabase(dbUrl);
+    },
+  };
+}
+
+/** A unique BullMQ prefix per test file. */
+export function testQueuePrefix(): string {
+  return `billing-test-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
