@@ -32,3 +32,20 @@ export class ManualClock implements Clock {
     this.current = new Date(this.current.getTime() + ms);
   }
 }
+
+/**
+ * The engine's notion of "now". Asynchronous because under BILLING_CLOCK=test the time lives
+ * in Postgres (one row), so every process — CLI, scheduler, charge workers — agrees on it.
+ * Jobs read it once at their start and pass the Date down to pure code.
+ */
+export interface TimeSource {
+  readonly kind: 'system' | 'test' | 'fixed';
+  now(): Promise<Date>;
+}
+
+export const systemTime: TimeSource = { kind: 'system', now: async () => new Date() };
+
+/** A TimeSource over a Clock, for tests that drive time in memory. */
+export function timeFrom(clock: Clock): TimeSource {
+  return { kind: 'fixed', now: async () => clock.now() };
+}

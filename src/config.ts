@@ -21,6 +21,7 @@ const schema = z.object({
   ASIABILL_GATEWAY_NO: z.string().regex(/^\d{8}$/, 'must be the 8-digit gateway number').optional(),
   ASIABILL_SIGN_KEY: z.string().min(1).optional(),
   ASIABILL_TIMEOUT_MS: positiveInt.default(30_000),
+  BILLING_SANDBOX_PORT: z.coerce.number().int().min(1).max(65535).default(8091),
   BILLING_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   BILLING_HTTP_HOST: z.string().default('127.0.0.1'),
   BILLING_PUBLIC_URL: urlString.optional(),
@@ -36,8 +37,10 @@ const schema = z.object({
 
 export interface GatewayConfig {
   kind: 'asiabill' | 'sandbox';
-  paymentUrl?: string;
-  openapiUrl?: string;
+  paymentUrl: string;
+  openapiUrl: string;
+  /** Only for kind 'sandbox': where `billing run` / `billing sandbox` serve it. */
+  sandboxPort?: number;
   gatewayNo: string;
   signKey: string;
   timeoutMs: number;
@@ -85,12 +88,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const set = gatewayVars.filter((k) => e[k] !== undefined);
   let gateway: GatewayConfig;
   if (set.length === 0) {
-    gateway = { kind: 'sandbox', gatewayNo: SANDBOX_GATEWAY_NO, signKey: SANDBOX_SIGN_KEY, timeoutMs: e.ASIABILL_TIMEOUT_MS };
+    const base = `http://127.0.0.1:${e.BILLING_SANDBOX_PORT}`;
+    gateway = {
+      kind: 'sandbox',
+      paymentUrl: `${base}/V2022-03`,
+      openapiUrl: `${base}/openApi/V2022-03`,
+      sandboxPort: e.BILLING_SANDBOX_PORT,
+      gatewayNo: SANDBOX_GATEWAY_NO,
+      signKey: SANDBOX_SIGN_KEY,
+      timeoutMs: e.ASIABILL_TIMEOUT_MS,
+    };
   } else if (set.length === gatewayVars.length) {
     gateway = {
       kind: 'asiabill',
-      paymentUrl: e.ASIABILL_PAYMENT_URL,
-      openapiUrl: e.ASIABILL_OPENAPI_URL,
+      paymentUrl: e.ASIABILL_PAYMENT_URL ?? '',
+      openapiUrl: e.ASIABILL_OPENAPI_URL ?? '',
       gatewayNo: e.ASIABILL_GATEWAY_NO ?? '',
       signKey: e.ASIABILL_SIGN_KEY ?? '',
       timeoutMs: e.ASIABILL_TIMEOUT_MS,

@@ -1,0 +1,93 @@
+import { formatMoney } from '../../money.ts';
+import { formatInZone } from '../../billing/periods.ts';
+import type { SubscriptionView, SubscriptionDetail } from '../../subscriptions/queries.ts';
+import { cell, formatTimestamp, moneyJson, type Column, type JsonObject } from '../output.ts';
+import { describeInterval } from './plan.ts';
+
+/** How a subscription looks on the command line, in both output forms. */
+export function subscriptionJson(s: SubscriptionView): JsonObject {
+  return {
+    id: s.id,
+    status: s.status,
+    customerId: s.customerId,
+    plan: { code: s.planCode, version: s.planVersion, id: s.planId },
+    paymentMethodId: s.paymentMethodId,
+    amount: moneyJson({ amount: s.amount, currency: s.currency }),
+    interval: s.interval,
+    intervalCount: s.intervalCount,
+    timeZone: s.timeZone,
+    anchor: formatInZone(s.anchor, s.timeZone),
+    currentPeriod: { index: s.currentPeriodIndex, start: formatInZone(s.currentPeriodStart, s.timeZone), end: formatInZone(s.currentPeriodEnd, s.timeZone) },
+    nextRenewalAt: s.nextRenewalAt ? formatInZone(s.nextRenewalAt, s.timeZone) : null,
+    cancelAtPeriodEnd: s.cancelAtPeriodEnd,
+    canceledAt: s.canceledAt?.toISOString() ?? null,
+    trialEnd: s.trialEnd ? formatInZone(s.trialEnd, s.timeZone) : null,
+    statusReason: s.statusReason,
+    createdAt: s.createdAt.toISOString(),
+  };
+}
+
+export const SUBSCRIPTION_COLUMNS: readonly Column<SubscriptionView>[] = [
+  { header: 'ID', value: (s) => s.id },
+  { header: 'STATUS', value: (s) => s.status + (s.cancelAtPeriodEnd ? ' (cancels at period end)' : '') },
+  { header: 'CUSTOMER', value: (s) => s.customerId },
+  { header: 'PLAN', value: (s) => `${s.planCode} v${s.planVersion}` },
+  { header: 'AMOUNT', value: (s) => formatMoney({ amount: s.amount, currency: s.currency }), align: 'right' },
+  { header: 'BILLED', value: (s) => describeInterval(s.interval, s.intervalCount) },
+  { header: 'PERIOD END', value: (s) => formatInZone(s.currentPeriodEnd, s.timeZone) },
+];
+
+export function subscriptionDetailJson(d: SubscriptionDetail): JsonObject {
+  return {
+    ...subscriptionJson(d.subscription),
+    invoices: d.invoices.map((i) => ({
+      id: i.id,
+      periodIndex: i.periodIndex,
+      periodStart: formatInZone(i.periodStart, d.subscription.timeZone),
+      periodEnd: formatInZone(i.periodEnd, d.subscription.timeZone),
+      amount: moneyJson({ amount: i.amount, currency: i.currency }),
+      status: i.status,
+      nextAttemptAt: i.nextAttemptAt?.toISOString() ?? null,
+      paidAt: i.paidAt?.toISOString() ?? null,
+      attempts: i.attempts.map((a) => ({
+        id: a.id, attemptNo: a.attemptNo, orderNo: a.orderNo, tokenType: a.tokenType, status: a.status,
+        tradeNo: a.tradeNo, orderInfo: a.orderInfo, redirectUrl: a.redirectUrl, requestTime: a.requestTime.toISOString(),
+      })),
+    })),
+  };
+}
+
+export function subscriptionDetailLines(d: SubscriptionDetail): string[] {
+  const s = d.subscription;
+  const kv: Array<[string, string]> = [
+    ['id', s.id],
+    ['status', s.status + (s.statusReason ? ` (${s.statusReason})` : '')],
+    ['customer', s.customerId],
+    ['plan', `${s.planCode} v${s.planVersion}`],
+    ['amount', formatMoney({ amount: s.amount, currency: s.currency })],
+    ['billed', describeInterval(s.interval, s.intervalCount)],
+    ['time zone', s.timeZone],
+    ['anchor', formatInZone(s.anchor, s.timeZone)],
+    ['current period', `${formatInZone(s.currentPeriodStart, s.timeZone)} → ${formatInZone(s.currentPeriodEnd, s.timeZone)}`],
+    ['next renewal', s.nextRenewalAt ? formatInZone(s.nextRenewalAt, s.timeZone) : cell(null)],
+    ['cancel at period end', s.cancelAtPeriodEnd ? 'yes' : 'no'],
+  ];
+  const width = Math.max(...kv.map(([k]) => k.length + 1));
+  const lines = kv.map(([k, v]) => `${`${k}:`.padEnd(width)}  ${v}`);
+  lines.push('', 'invoices:');
+  const rows = d.invoices.map((i) => ({
+    period: `${i.periodIndex}`,
+    start: formatInZone(i.periodStart, s.timeZone),
+    amount: formatMoney({ amount: i.amount, currency: i.currency }),
+    status: i.status,
+    attempts: i.attempts.map((a) => `${a.tokenType}:${a.status}`).join(' ') || '-',
+    id: i.id,
+  }));
+  const cols: Array<keyof (typeof rows)[number]> = ['period', 'start', 'amount', 'status', 'attempts', 'id'];
+  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
+  lines.push(cols.map((c, i) => c.toUpperCase().padEnd(w[i] ?? 0)).join('  ').trimEnd());
+  for (const r of rows) lines.push(cols.map((c, i) => r[c].padEnd(w[i] ?? 0)).join('  ').trimEnd());
+  return lines;
+}
+
+export { formatTimestamp };

@@ -1,0 +1,24 @@
+import type { DbOrTx } from '../db/client.ts';
+import { events } from '../db/schema.ts';
+import { newId, ID_PREFIX } from '../ids.ts';
+
+/**
+ * Every state transition writes one row here in the same transaction as the change itself
+ * (the outbox pattern): an event exists if and only if the change committed. Delivery to
+ * merchant webhooks reads this table later; nothing here talks to the network.
+ */
+export type SubjectType = 'plan' | 'customer' | 'payment_method' | 'subscription' | 'invoice' | 'charge_attempt' | 'notification';
+
+export interface NewEvent {
+  type: string;
+  subjectType: SubjectType;
+  subjectId: string;
+  data: Record<string, unknown>;
+  occurredAt: Date;
+}
+
+export async function recordEvent(tx: DbOrTx, e: NewEvent): Promise<string> {
+  const id = newId(ID_PREFIX.event);
+  await tx.insert(events).values({ id, ...e });
+  return id;
+}

@@ -1,0 +1,52 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.ts';
+import { receiveNotification } from '../renewals/notifications.ts';
+import { verifyReturnQuery } from '../asiabill/returnUrl.ts';
+import { errorMessage } from '../errors.ts';
+
+/**
+ * The engine's HTTP surface. JSON bodies are taken as raw text: AsiaBill signs the exact
+ * bytes it sends, so the notification signature is checked over the raw body before any
+ * parsing (a re-serialised body would not verify).
+ */
+export interface HttpServerOptions {
+  ctx: AppContext;
+  isReady(): boolean;
+}
+
+export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  app.addContentTypeParser(['application/json', 'text/plain', 'application/x-www-form-urlencoded'], { parseAs: 'string' }, (_req, body, done) => {
+    done(null, body);
+  });
+
+  app.post('/webhooks/asiabill', async (req, reply) => {
+    const rawBody = typeof req.body === 'string' ? req.body : '';
+    try {
+      const r = await receiveNotification(opts.ctx, { headers: req.headers, rawBody });
+      return reply.code(r.status).type('text/plain').send(r.body);
+    } catch (err) {
+      // Not committed: answer non-success so AsiaBill delivers again.
+      opts.ctx.logger.error({ err: errorMessage(err) }, 'notification processing failed');
+      return reply.code(500).type('text/plain').send('error');
+    }
+  });
+
+  // The browser return after 3-D Secure: a UX hint only. The charge outcome is taken from the
+  // signed notification or the reconciler, never from this redirect.
+  app.get('/return/asiabill', async (req, reply) => {
+    const query = new URLSearchParams(req.url.split('?')[1] ?? '');
+    try {
+      const r = verifyReturnQuery(query, opts.ctx.config.gateway.signKey);
+      return reply.type('text/plain').send(`Payment ${r.orderStatus} for order ${r.orderNo}. You can close this page.`);
+    } catch {
+      return reply.code(400).type('text/plain').send('This payment result could not be verified.');
+    }
+  });
+
+  app.get('/healthz', async (_req, reply) => {
+    if (!opts.isReady()) return reply.code(503).send({ status: 'starting' });
+    return { status: 'ok' };
+  });
+  return app;
+}

@@ -1,0 +1,63 @@
+import { Queue, type JobsOptions, type ConnectionOptions } from 'bullmq';
+import { QUEUES, chargeJobId, type ChargeJob, type MaintenanceJob } from './names.ts';
+
+/**
+ * Connection *options*, not a shared client: BullMQ then creates (and on close() releases)
+ * its own connections — workers need a dedicated one for their blocking reads anyway.
+ * `maxRetriesPerRequest: null` keeps blocking commands from being cut off.
+ */
+export function redisConnection(url: string): ConnectionOptions {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 6379,
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+    tls: u.protocol === 'rediss:' ? {} : undefined,
+    maxRetriesPerRequest: null,
+  };
+}
+
+/** Completed/failed jobs are removed so a job id is free again once its work is recorded in Postgres. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  removeOnComplete: true,
+  removeOnFail: { count: 1000 },
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+};
+
+export interface Queues {
+  charge: Queue<ChargeJob>;
+  maintenance: Queue<MaintenanceJob>;
+  enqueueCharge(job: ChargeJob): Promise<void>;
+  triggerScan(): Promise<void>;
+  triggerReconcile(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openQueues(redisUrl: string, prefix: string): Queues {
+  const connection = redisConnection(redisUrl);
+  const charge = new Queue<ChargeJob>(QUEUES.charge, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  const maintenance = new Queue<MaintenanceJob>(QUEUES.maintenance, { connection, prefix, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, attempts: 1 } });
+  let seq = 0;
+  return {
+    charge,
+    maintenance,
+    async enqueueCharge(job) {
+      await charge.add('charge', job, { jobId: chargeJobId(job.invoiceId, job.attemptNo) });
+    },
+    async triggerScan() {
+      seq += 1;
+      await maintenance.add('scan', { kind: 'scan' }, { jobId: `scan-now-${process.pid}-${Date.now()}-${seq}` });
+    },
+    async triggerReconcile() {
+      seq += 1;
+      await maintenance.add('reconcile', { kind: 'reconcile' }, { jobId: `reconcile-now-${process.pid}-${Date.now()}-${seq}` });
+    },
+    async close() {
+      await charge.close();
+      await maintenance.close();
+    },
+  };
+}

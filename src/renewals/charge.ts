@@ -1,0 +1,126 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { chargeAttempts, customers, invoices, paymentMethods, plans } from '../db/schema.ts';
+import { newId, ID_PREFIX } from '../ids.ts';
+import { OPEN_ATTEMPT_STATUSES } from '../billing/attemptStatus.ts';
+import { isDuplicateOrder } from '../billing/declines.ts';
+import { UnknownOutcomeError, AsiabillApiError } from '../asiabill/errors.ts';
+import type { ConfirmChargeResult, TokenType } from '../asiabill/types.ts';
+import { ValidationError, errorMessage } from '../errors.ts';
+import { lockInvoice, lockSubscription } from './locks.ts';
+import { applyOutcome, type Outcome } from './outcome.ts';
+import { buildChargeRequest, orderNoFor } from './chargeRequest.ts';
+import { publicUrlOf } from './publicUrl.ts';
+
+/**
+ * Where a renewal gets charged. One call makes at most one attempt:
+ *   1. in a transaction: re-check the invoice is open and due, the subscription billable, and
+ *      no earlier attempt's outcome is still open; write the attempt row (the intent, with its
+ *      orderNo and signed request-time) and commit — before any network call;
+ *   2. call confirmCharge once; a lost response is an *unknown* outcome, never a failure;
+ *   3. record the outcome through applyOutcome (the same path notifications use).
+ * A crash between 1 and 3 leaves a `started` attempt that the reconciler resolves.
+ */
+export type ChargeSkip = 'invoice_not_found' | 'invoice_not_open' | 'not_billable' | 'not_due' | 'in_flight' | 'stale_job';
+
+export type ChargeResult =
+  | { kind: 'skipped'; reason: ChargeSkip }
+  | {
+    kind: 'attempted';
+    attemptId: string;
+    orderNo: string;
+    tokenType: TokenType;
+    status: Outcome['status'];
+    orderInfo?: string;
+    redirectUrl?: string;
+    renewalDue: boolean;
+    subscriptionId: string;
+  };
+
+export async function chargeInvoice(ctx: AppContext, invoiceId: string, opts: { expectAttemptNo?: number } = {}): Promise<ChargeResult> {
+  const now = await ctx.time.now();
+  const prepared = await ctx.db.transaction(async (tx) => {
+    const peek = (await tx.select({ subscriptionId: invoices.subscriptionId }).from(invoices).where(eq(invoices.id, invoiceId)))[0];
+    if (!peek) return { kind: 'skip' as const, reason: 'invoice_not_found' as const };
+    const sub = await lockSubscription(tx, peek.subscriptionId);
+    const invoice = await lockInvoice(tx, invoiceId);
+    if (!sub || !invoice) return { kind: 'skip' as const, reason: 'invoice_not_found' as const };
+    if (invoice.status !== 'open') return { kind: 'skip' as const, reason: 'invoice_not_open' as const };
+    if (!['incomplete', 'trialing', 'active', 'past_due'].includes(sub.status)) return { kind: 'skip' as const, reason: 'not_billable' as const };
+    if (opts.expectAttemptNo !== undefined && invoice.attemptCount + 1 !== opts.expectAttemptNo) return { kind: 'skip' as const, reason: 'stale_job' as const };
+    if (!invoice.nextAttemptAt || invoice.nextAttemptAt.getTime() > now.getTime()) return { kind: 'skip' as const, reason: 'not_due' as const };
+    const open = await tx.select({ id: chargeAttempts.id }).from(chargeAttempts)
+      .where(and(eq(chargeAttempts.invoiceId, invoice.id), inArray(chargeAttempts.status, [...OPEN_ATTEMPT_STATUSES])));
+    if (open.length > 0) return { kind: 'skip' as const, reason: 'in_flight' as const };
+
+    const pm = (await tx.select().from(paymentMethods).where(eq(paymentMethods.id, sub.paymentMethodId)))[0];
+    const customer = (await tx.select().from(customers).where(eq(customers.id, sub.customerId)))[0];
+    const plan = (await tx.select({ name: plans.name }).from(plans).where(eq(plans.id, sub.planId)))[0];
+    if (!pm || !customer || !plan) throw new Error(`subscription ${sub.id} references a missing customer, plan or payment method`);
+
+    const attemptNo = invoice.attemptCount + 1;
+    const orderNo = orderNoFor(invoice.id, attemptNo);
+    const tokenType: TokenType = pm.mandateTradeNo ? 'Recurring' : 'InitRecurring';
+    // Real wall time, also under a test clock: AsiaBill checks it against its own clock.
+    const requestTime = ctx.wall.now();
+    const attemptId = newId(ID_PREFIX.attempt);
+    await tx.insert(chargeAttempts).values({
+      id: attemptId, invoiceId: invoice.id, attemptNo, orderNo, tokenType, amount: invoice.amount, currency: invoice.currency,
+      status: 'started', requestTime, createdAt: now,
+    });
+    await tx.update(invoices).set({ attemptCount: attemptNo, nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
+    const request = buildChargeRequest({
+      orderNo, amount: invoice.amount, currency: invoice.currency, tokenType,
+      asiabillCustomerId: customer.asiabillCustomerId, asiabillPaymentMethodId: pm.asiabillPaymentMethodId,
+      planName: plan.name, subscriptionId: sub.id, periodStart: invoice.periodStart,
+      publicUrl: publicUrlOf(ctx.config), webSite: ctx.config.webSite,
+    });
+    return { kind: 'ready' as const, attemptId, orderNo, tokenType, requestTime, request, subscriptionId: sub.id };
+  });
+  if (prepared.kind === 'skip') return { kind: 'skipped', reason: prepared.reason };
+
+  const log = ctx.logger.child({ orderNo: prepared.orderNo, invoiceId, tokenType: prepared.tokenType });
+  let outcome: Outcome;
+  let redirectUrl: string | undefined;
+  try {
+    const res = await ctx.gateway.confirmCharge(prepared.request, { requestTime: prepared.requestTime.getTime() });
+    outcome = outcomeFromResponse(res);
+    redirectUrl = res.redirectUrl || undefined;
+  } catch (err) {
+    if (err instanceof UnknownOutcomeError) {
+      outcome = { status: 'unknown', orderInfo: errorMessage(err).slice(0, 500) };
+    } else if (err instanceof AsiabillApiError || err instanceof ValidationError) {
+      // A well-formed refusal (bad signature, stale time, parameter error) or a request we
+      // refused to send: definitely not charged, but not the card's fault either. It counts
+      // as a failed attempt so a persistent misconfiguration ends in dunning, not a hot loop.
+      outcome = { status: 'failed', orderInfo: errorMessage(err).slice(0, 500), declineCode: err.code };
+    } else {
+      log.error({ err: errorMessage(err) }, 'charge call failed unexpectedly; the attempt stays open for the reconciler');
+      throw err;
+    }
+  }
+  log.info({ status: outcome.status }, 'charge attempt');
+  const after = await ctx.time.now();
+  const applied = await ctx.db.transaction((tx) => applyOutcome(tx, prepared.attemptId, outcome, after, 'response'));
+  return {
+    kind: 'attempted',
+    attemptId: prepared.attemptId,
+    orderNo: prepared.orderNo,
+    tokenType: prepared.tokenType,
+    status: outcome.status,
+    orderInfo: outcome.orderInfo,
+    redirectUrl,
+    renewalDue: applied?.renewalDue ?? false,
+    subscriptionId: prepared.subscriptionId,
+  };
+}
+
+export function outcomeFromResponse(res: ConfirmChargeResult): Outcome {
+  const tradeNo = res.tradeNo || undefined;
+  if (res.orderStatus === 'success') return { status: 'succeeded', tradeNo, orderInfo: res.orderInfo };
+  if (res.orderStatus === 'pending') return { status: 'pending', tradeNo, orderInfo: res.orderInfo, redirectUrl: res.redirectUrl || undefined };
+  // We never reuse an orderNo, so "duplicate order" means the gateway already has this order
+  // (e.g. an earlier send whose answer we lost): reconcile it, never count it as a decline.
+  if (isDuplicateOrder(res.orderInfo)) return { status: 'unknown', orderInfo: res.orderInfo };
+  return { status: 'failed', tradeNo, orderInfo: res.orderInfo || 'declined' };
+}

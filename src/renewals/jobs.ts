@@ -1,0 +1,33 @@
+import type { AppContext } from '../context.ts';
+import type { ChargeJob, MaintenanceJob } from '../queue/names.ts';
+import { chargeInvoice, type ChargeResult } from './charge.ts';
+import { renewSubscription } from './renew.ts';
+import { scanDueWork, type ScanReport } from './scan.ts';
+import { reconcileOpenAttempts, type ReconcileReport } from './reconcile.ts';
+
+/**
+ * The bodies of the BullMQ jobs, free of BullMQ itself: workers/ and the in-process engine
+ * both call these, and tests can call them directly.
+ */
+export interface JobDeps {
+  ctx: AppContext;
+  enqueueCharge(job: ChargeJob): Promise<void>;
+}
+
+export async function runChargeJob(deps: JobDeps, job: ChargeJob): Promise<ChargeResult> {
+  const result = await chargeInvoice(deps.ctx, job.invoiceId, { expectAttemptNo: job.attemptNo });
+  // Catching up: a subscription that was behind is due again the moment it is paid. Renew it
+  // right here instead of waiting for the next scan, so a backlog drains at charge speed.
+  if (result.kind === 'attempted' && result.renewalDue) {
+    const now = await deps.ctx.time.now();
+    const r = await renewSubscription(deps.ctx.db, result.subscriptionId, now);
+    if (r.kind === 'invoiced') await deps.enqueueCharge({ invoiceId: r.invoiceId, attemptNo: r.attemptNo });
+  }
+  return result;
+}
+
+export async function runMaintenanceJob(deps: JobDeps, job: MaintenanceJob): Promise<ScanReport | ReconcileReport> {
+  if (job.kind === 'reconcile') return reconcileOpenAttempts(deps.ctx);
+  const now = await deps.ctx.time.now();
+  return scanDueWork({ db: deps.ctx.db, enqueueCharge: deps.enqueueCharge, batchSize: deps.ctx.config.scanBatch }, now);
+}

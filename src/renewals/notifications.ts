@@ -1,0 +1,85 @@
+import { eq, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { chargeAttempts, gatewayNotifications } from '../db/schema.ts';
+import { verifyNotification } from '../asiabill/notifications.ts';
+import { NotificationVerificationError } from '../asiabill/errors.ts';
+import type { GatewayNotification } from '../asiabill/types.ts';
+import { newId, ID_PREFIX } from '../ids.ts';
+import { recordEvent } from '../events/outbox.ts';
+import { errorMessage } from '../errors.ts';
+import { applyOutcome, type Outcome } from './outcome.ts';
+
+/**
+ * AsiaBill's async notifications. Verified over the raw body, stored (deduplicated) and applied
+ * in ONE transaction; we answer `success` only after that commit, so a crash before it makes
+ * AsiaBill deliver again (it retries for ~17 h). Applying is idempotent and monotonic
+ * (see outcome.ts), so duplicates and reordering converge on the same state.
+ * A notification for an orderNo we don't have is kept; the reconciler consults stored
+ * notifications before asking the gateway.
+ */
+export type NotificationReply =
+  | { status: 200; body: 'success'; result: string }
+  | { status: 400 | 401; body: string; result: string };
+
+export async function receiveNotification(
+  ctx: AppContext,
+  input: { headers: Record<string, string | string[] | undefined>; rawBody: string },
+): Promise<NotificationReply> {
+  let n: GatewayNotification;
+  try {
+    n = verifyNotification({ headers: input.headers, rawBody: input.rawBody, signKey: ctx.config.gateway.signKey, now: ctx.wall.now() });
+  } catch (err) {
+    const code = err instanceof NotificationVerificationError ? err.code : 'BAD_BODY';
+    ctx.logger.warn({ code, err: errorMessage(err) }, 'rejected AsiaBill notification');
+    // Not "success": nothing was recorded. A forged notification changes nothing.
+    return { status: code === 'BAD_BODY' ? 400 : 401, body: `rejected: ${code}`, result: code };
+  }
+  const now = await ctx.time.now();
+  const result = await ctx.db.transaction(async (tx) => {
+    const d = n.data;
+    const status = 'orderStatus' in d ? d.orderStatus : null;
+    const ref = 'batchNo' in d ? d.batchNo : d.tradeNo;
+    const dedupeKey = `${n.type}:${ref}:${d.orderNo}:${status ?? ''}`;
+    const stored = await tx.insert(gatewayNotifications).values({
+      id: newId(ID_PREFIX.notification), dedupeKey, type: n.type, orderNo: d.orderNo, tradeNo: d.tradeNo,
+      orderStatus: status, requestId: n.requestId, rawBody: input.rawBody, receivedAt: now,
+    }).onConflictDoUpdate({
+      target: gatewayNotifications.dedupeKey,
+      set: { timesReceived: sql`${gatewayNotifications.timesReceived} + 1` },
+    }).returning({ id: gatewayNotifications.id, timesReceived: gatewayNotifications.timesReceived });
+    const row = stored[0];
+    if (!row) throw new Error('notification upsert returned no row');
+
+    const outcome = outcomeOf(n);
+    let res: string;
+    if (!outcome) {
+      res = 'recorded';
+    } else {
+      const attempt = (await tx.select({ id: chargeAttempts.id }).from(chargeAttempts).where(eq(chargeAttempts.orderNo, d.orderNo)))[0];
+      if (!attempt) {
+        res = 'unmatched';
+        if (row.timesReceived === 1) {
+          await recordEvent(tx, { type: 'notification.unmatched', subjectType: 'notification', subjectId: row.id, data: { type: n.type, orderNo: d.orderNo, tradeNo: d.tradeNo }, occurredAt: now });
+        }
+      } else {
+        // Re-applying a duplicate is harmless (monotonic) and heals a first delivery that
+        // arrived before its attempt row was committed.
+        const applied = await applyOutcome(tx, attempt.id, outcome, now, 'notification');
+        res = applied?.applied ? `applied:${applied.attempt}` : 'no-change';
+      }
+    }
+    await tx.update(gatewayNotifications).set({ appliedAt: now, result: res }).where(eq(gatewayNotifications.id, row.id));
+    return res;
+  });
+  ctx.logger.info({ type: n.type, orderNo: n.data.orderNo, result }, 'AsiaBill notification');
+  return { status: 200, body: 'success', result };
+}
+
+function outcomeOf(n: GatewayNotification): Outcome | null {
+  if (n.type === 'transaction.success') return { status: 'succeeded', tradeNo: n.data.tradeNo, orderInfo: n.data.orderInfo };
+  if (n.type === 'transaction.fail') return { status: 'failed', tradeNo: n.data.tradeNo, orderInfo: n.data.orderInfo || 'declined' };
+  if (n.type === 'transaction.pending') return { status: 'pending', tradeNo: n.data.tradeNo, orderInfo: n.data.orderInfo };
+  // transaction.clear (settlement), refunds, chargebacks, pre-auth: stored and evented by
+  // later issues (refunds, disputes); they never change a charge attempt's outcome.
+  return null;
+}

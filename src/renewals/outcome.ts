@@ -1,0 +1,168 @@
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import type { Tx } from '../db/client.ts';
+import { chargeAttempts, invoices, paymentMethods, subscriptions } from '../db/schema.ts';
+import { canTransition, type AttemptStatus } from '../billing/attemptStatus.ts';
+import { classifyDecline } from '../billing/declines.ts';
+import { nextDunningStep } from '../billing/dunning.ts';
+import { recordEvent } from '../events/outbox.ts';
+import { lockAttemptChain, type AttemptRow, type InvoiceRow, type SubscriptionRow } from './locks.ts';
+
+/**
+ * Applying what we learned about a charge attempt — from the confirmCharge response, an
+ * AsiaBill notification or the reconciler — is one function, so all three sources obey the
+ * same monotonic rules (billing/attemptStatus.ts) and produce the same end state in any order.
+ */
+export type Outcome =
+  | { status: 'succeeded'; tradeNo?: string; orderInfo?: string }
+  | { status: 'failed'; tradeNo?: string; orderInfo: string; declineCode?: string }
+  | { status: 'pending'; tradeNo?: string; orderInfo?: string; redirectUrl?: string }
+  | { status: 'unknown'; orderInfo: string }
+  | { status: 'not_charged'; orderInfo: string };
+
+export type OutcomeSource = 'response' | 'notification' | 'reconcile';
+
+export interface ApplyResult {
+  applied: boolean;
+  attempt: AttemptStatus;
+  /** True when the subscription is paid up and its next renewal is already due. */
+  renewalDue: boolean;
+  subscriptionId: string;
+}
+
+export async function applyOutcome(tx: Tx, attemptId: string, outcome: Outcome, now: Date, source: OutcomeSource): Promise<ApplyResult | undefined> {
+  const chain = await lockAttemptChain(tx, attemptId);
+  if (!chain) return undefined;
+  const { sub, invoice, attempt } = chain;
+  const from = attempt.status as AttemptStatus;
+  const base = { attempt: from, renewalDue: false, subscriptionId: sub.id };
+
+  if (!canTransition(from, outcome.status)) {
+    // Same status again may still carry news (a tradeNo or 3DS URL we did not have yet).
+    if (from === outcome.status && outcome.status === 'pending' && (outcome.tradeNo || outcome.redirectUrl)) {
+      await tx.update(chargeAttempts).set({
+        tradeNo: attempt.tradeNo ?? outcome.tradeNo ?? null,
+        redirectUrl: attempt.redirectUrl ?? outcome.redirectUrl ?? null,
+      }).where(eq(chargeAttempts.id, attempt.id));
+    }
+    return { ...base, applied: false };
+  }
+
+  if (outcome.status === 'succeeded') {
+    return { ...(await applySuccess(tx, sub, invoice, attempt, outcome, now, source)), subscriptionId: sub.id };
+  }
+
+  const finished = outcome.status === 'failed' || outcome.status === 'not_charged';
+  await tx.update(chargeAttempts).set({
+    status: outcome.status,
+    tradeNo: ('tradeNo' in outcome ? outcome.tradeNo : undefined) ?? attempt.tradeNo,
+    orderInfo: outcome.orderInfo ?? attempt.orderInfo,
+    declineCode: outcome.status === 'failed' ? (outcome.declineCode ?? classifyDecline(outcome.orderInfo).code) : attempt.declineCode,
+    redirectUrl: outcome.status === 'pending' ? (outcome.redirectUrl ?? attempt.redirectUrl) : attempt.redirectUrl,
+    finishedAt: finished ? now : null,
+  }).where(eq(chargeAttempts.id, attempt.id));
+
+  const eventData = { invoiceId: invoice.id, orderNo: attempt.orderNo, tokenType: attempt.tokenType, source, orderInfo: outcome.orderInfo ?? null };
+  if (outcome.status === 'pending') {
+    await recordEvent(tx, { type: 'charge.pending', subjectType: 'charge_attempt', subjectId: attempt.id, data: { ...eventData, redirectUrl: outcome.redirectUrl ?? null }, occurredAt: now });
+  } else if (outcome.status === 'unknown') {
+    await recordEvent(tx, { type: 'charge.unknown_outcome', subjectType: 'charge_attempt', subjectId: attempt.id, data: eventData, occurredAt: now });
+  } else if (outcome.status === 'not_charged') {
+    // The gateway never saw it: not a decline, so no dunning step — try again at once.
+    await recordEvent(tx, { type: 'charge.not_charged', subjectType: 'charge_attempt', subjectId: attempt.id, data: eventData, occurredAt: now });
+    if (invoice.status === 'open' && isBillable(sub)) {
+      await tx.update(invoices).set({ nextAttemptAt: now }).where(eq(invoices.id, invoice.id));
+    }
+  } else if (outcome.status === 'failed') {
+    await recordEvent(tx, { type: 'charge.failed', subjectType: 'charge_attempt', subjectId: attempt.id, data: eventData, occurredAt: now });
+    await applyFailureToInvoice(tx, sub, invoice, outcome.orderInfo, now);
+  }
+  return { ...base, applied: true, attempt: outcome.status };
+}
+
+function isBillable(sub: SubscriptionRow): boolean {
+  return sub.status === 'incomplete' || sub.status === 'trialing' || sub.status === 'active' || sub.status === 'past_due';
+}
+
+async function applySuccess(
+  tx: Tx, sub: SubscriptionRow, invoice: InvoiceRow, attempt: AttemptRow,
+  outcome: { tradeNo?: string; orderInfo?: string }, now: Date, source: OutcomeSource,
+): Promise<Omit<ApplyResult, 'subscriptionId'>> {
+  const other = (await tx.select({ id: chargeAttempts.id }).from(chargeAttempts)
+    .where(and(eq(chargeAttempts.invoiceId, invoice.id), eq(chargeAttempts.status, 'succeeded'), ne(chargeAttempts.id, attempt.id))))[0];
+  if (other) {
+    // Two successful charges for one invoice would mean our own invariant broke. The unique
+    // index refuses to record it as a second success; we record the fact loudly instead so
+    // an operator refunds it, and leave the attempt where it was.
+    await tx.update(chargeAttempts).set({ orderInfo: `DUPLICATE SUCCESS reported by ${source}: ${outcome.orderInfo ?? ''}`.slice(0, 500), tradeNo: attempt.tradeNo ?? outcome.tradeNo ?? null })
+      .where(eq(chargeAttempts.id, attempt.id));
+    await recordEvent(tx, { type: 'charge.duplicate_detected', subjectType: 'charge_attempt', subjectId: attempt.id, data: { invoiceId: invoice.id, orderNo: attempt.orderNo, otherAttemptId: other.id, tradeNo: outcome.tradeNo ?? null }, occurredAt: now });
+    return { applied: false, attempt: attempt.status as AttemptStatus, renewalDue: false };
+  }
+
+  await tx.update(chargeAttempts).set({
+    status: 'succeeded', tradeNo: outcome.tradeNo ?? attempt.tradeNo, orderInfo: outcome.orderInfo ?? attempt.orderInfo, finishedAt: now,
+  }).where(eq(chargeAttempts.id, attempt.id));
+  await recordEvent(tx, { type: 'charge.succeeded', subjectType: 'charge_attempt', subjectId: attempt.id, data: { invoiceId: invoice.id, orderNo: attempt.orderNo, tradeNo: outcome.tradeNo ?? null, tokenType: attempt.tokenType, amount: attempt.amount, currency: attempt.currency, source }, occurredAt: now });
+
+  if (attempt.tokenType === 'InitRecurring' && outcome.tradeNo) {
+    await tx.update(paymentMethods).set({ mandateTradeNo: outcome.tradeNo })
+      .where(and(eq(paymentMethods.id, sub.paymentMethodId), isNull(paymentMethods.mandateTradeNo)));
+  }
+
+  const wasOpen = invoice.status === 'open';
+  await tx.update(invoices).set({ status: 'paid', paidAt: now, nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
+  await recordEvent(tx, { type: wasOpen ? 'invoice.paid' : 'invoice.paid_after_close', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, previousStatus: invoice.status, amount: invoice.amount, currency: invoice.currency, periodStart: invoice.periodStart.toISOString() }, occurredAt: now });
+
+  if (!isBillable(sub)) {
+    // Paid after the subscription ended (a late 3-D Secure completion, a success that arrived
+    // after cancel): the money is real, the subscription stays ended; the event above is
+    // the operator's cue to refund.
+    return { applied: true, attempt: 'succeeded', renewalDue: false };
+  }
+  const isCurrent = invoice.periodIndex === sub.currentPeriodIndex;
+  const next = isCurrent ? sub.currentPeriodEnd : sub.nextRenewalAt;
+  const endsNow = isCurrent && sub.cancelAtPeriodEnd;
+  await tx.update(subscriptions).set({
+    status: 'active',
+    statusReason: null,
+    incompleteExpiresAt: null,
+    nextRenewalAt: next,
+    updatedAt: now,
+  }).where(eq(subscriptions.id, sub.id));
+  if (sub.status !== 'active') {
+    await recordEvent(tx, { type: sub.status === 'past_due' ? 'subscription.recovered' : 'subscription.activated', subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: 'active', invoiceId: invoice.id }, occurredAt: now });
+  }
+  return { applied: true, attempt: 'succeeded', renewalDue: !endsNow && next !== null && next.getTime() <= now.getTime() };
+}
+
+async function applyFailureToInvoice(tx: Tx, sub: SubscriptionRow, invoice: InvoiceRow, orderInfo: string, now: Date): Promise<void> {
+  if (invoice.status !== 'open' || !isBillable(sub)) return;
+  if (sub.status === 'incomplete') {
+    // The customer-present first charge failed: no automatic retries (AsiaBill wants a new,
+    // successful InitRecurring first). The subscription waits for customer action or expiry.
+    await tx.update(invoices).set({ nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
+    await tx.update(subscriptions).set({ statusReason: orderInfo.slice(0, 500), updatedAt: now }).where(eq(subscriptions.id, sub.id));
+    await recordEvent(tx, { type: 'invoice.payment_failed', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, orderInfo, retry: null }, occurredAt: now });
+    return;
+  }
+  const failed = (await tx.select({ n: sql<number>`count(*)::int` }).from(chargeAttempts)
+    .where(and(eq(chargeAttempts.invoiceId, invoice.id), eq(chargeAttempts.status, 'failed'))))[0]?.n ?? 1;
+  const decline = classifyDecline(orderInfo);
+  const step = nextDunningStep(failed, decline.class, now);
+  if (step.action === 'retry') {
+    await tx.update(invoices).set({ nextAttemptAt: step.at }).where(eq(invoices.id, invoice.id));
+    await recordEvent(tx, { type: 'invoice.payment_failed', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, orderInfo, declineClass: decline.class, retryAt: step.at.toISOString(), failedAttempts: failed }, occurredAt: now });
+    if (sub.status !== 'past_due') {
+      await tx.update(subscriptions).set({ status: 'past_due', statusReason: orderInfo.slice(0, 500), nextRenewalAt: null, updatedAt: now }).where(eq(subscriptions.id, sub.id));
+      await recordEvent(tx, { type: 'subscription.past_due', subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: 'past_due', invoiceId: invoice.id }, occurredAt: now });
+    }
+    return;
+  }
+  await tx.update(invoices).set({ status: 'uncollectible', nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
+  await recordEvent(tx, { type: 'invoice.uncollectible', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, orderInfo, declineClass: decline.class, failedAttempts: failed }, occurredAt: now });
+  await tx.update(subscriptions).set({
+    status: step.subscriptionStatus, statusReason: `dunning exhausted: ${orderInfo}`.slice(0, 500), nextRenewalAt: null,
+    canceledAt: step.subscriptionStatus === 'canceled' ? now : null, updatedAt: now,
+  }).where(eq(subscriptions.id, sub.id));
+  await recordEvent(tx, { type: `subscription.${step.subscriptionStatus}`, subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: step.subscriptionStatus, reason: 'dunning_exhausted', invoiceId: invoice.id }, occurredAt: now });
+}

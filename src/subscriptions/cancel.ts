@@ -1,0 +1,32 @@
+import { and, eq } from 'drizzle-orm';
+import type { AppContext } from '../context.ts';
+import { invoices, subscriptions } from '../db/schema.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { recordEvent } from '../events/outbox.ts';
+import { lockSubscription } from '../renewals/locks.ts';
+
+/**
+ * Cancel now, or at the end of the current period. Cancelling now voids open invoices, so a
+ * charge job already waiting in Redis finds nothing to charge (chargeInvoice re-checks under
+ * the same row lock). An attempt already in flight may still succeed; that money is recorded
+ * and flagged (`invoice.paid_after_close`) for a refund, never silently dropped.
+ */
+export async function cancelSubscription(ctx: AppContext, id: string, opts: { atPeriodEnd?: boolean } = {}): Promise<{ status: string; cancelAtPeriodEnd: boolean }> {
+  const now = await ctx.time.now();
+  return ctx.db.transaction(async (tx) => {
+    const sub = await lockSubscription(tx, id);
+    if (!sub) throw new NotFoundError('subscription', id);
+    if (['canceled', 'incomplete_expired'].includes(sub.status)) {
+      throw new ConflictError(`subscription ${id} is already ${sub.status}`);
+    }
+    if (opts.atPeriodEnd && ['active', 'trialing', 'past_due'].includes(sub.status)) {
+      await tx.update(subscriptions).set({ cancelAtPeriodEnd: true, updatedAt: now }).where(eq(subscriptions.id, id));
+      await recordEvent(tx, { type: 'subscription.cancel_scheduled', subjectType: 'subscription', subjectId: id, data: { at: sub.currentPeriodEnd.toISOString() }, occurredAt: now });
+      return { status: sub.status, cancelAtPeriodEnd: true };
+    }
+    await tx.update(subscriptions).set({ status: 'canceled', canceledAt: now, nextRenewalAt: null, updatedAt: now }).where(eq(subscriptions.id, id));
+    await tx.update(invoices).set({ status: 'void', nextAttemptAt: null }).where(and(eq(invoices.subscriptionId, id), eq(invoices.status, 'open')));
+    await recordEvent(tx, { type: 'subscription.canceled', subjectType: 'subscription', subjectId: id, data: { from: sub.status, to: 'canceled', reason: 'requested' }, occurredAt: now });
+    return { status: 'canceled', cancelAtPeriodEnd: false };
+  });
+}

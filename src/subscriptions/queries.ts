@@ -1,0 +1,49 @@
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { chargeAttempts, invoices, plans, subscriptions, SUBSCRIPTION_STATUSES } from '../db/schema.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
+export type InvoiceRow = typeof invoices.$inferSelect;
+export type AttemptRow = typeof chargeAttempts.$inferSelect;
+
+export interface SubscriptionView extends SubscriptionRow {
+  planCode: string;
+  planVersion: number;
+}
+
+export function parseStatus(s: string, field = 'status'): (typeof SUBSCRIPTION_STATUSES)[number] {
+  const found = SUBSCRIPTION_STATUSES.find((x) => x === s);
+  if (!found) throw new ValidationError(field, 'enum', `"${s}" is not one of ${SUBSCRIPTION_STATUSES.join(', ')}`);
+  return found;
+}
+
+export async function listSubscriptions(db: Db, opts: { status?: string; customerId?: string; limit?: number } = {}): Promise<SubscriptionView[]> {
+  const rows = await db.select({ s: subscriptions, planCode: plans.code, planVersion: plans.version }).from(subscriptions)
+    .innerJoin(plans, eq(plans.id, subscriptions.planId))
+    .where(and(
+      opts.status ? eq(subscriptions.status, parseStatus(opts.status)) : undefined,
+      opts.customerId ? eq(subscriptions.customerId, opts.customerId) : undefined,
+    ))
+    .orderBy(asc(subscriptions.createdAt), asc(subscriptions.id))
+    .limit(opts.limit ?? 10_000);
+  return rows.map((r) => ({ ...r.s, planCode: r.planCode, planVersion: r.planVersion }));
+}
+
+export interface SubscriptionDetail {
+  subscription: SubscriptionView;
+  invoices: Array<InvoiceRow & { attempts: AttemptRow[] }>;
+}
+
+export async function getSubscription(db: Db, id: string): Promise<SubscriptionDetail> {
+  const row = (await db.select({ s: subscriptions, planCode: plans.code, planVersion: plans.version }).from(subscriptions)
+    .innerJoin(plans, eq(plans.id, subscriptions.planId)).where(eq(subscriptions.id, id)))[0];
+  if (!row) throw new NotFoundError('subscription', id);
+  const invs = await db.select().from(invoices).where(eq(invoices.subscriptionId, id)).orderBy(desc(invoices.periodIndex));
+  const atts = invs.length === 0 ? [] : await db.select().from(chargeAttempts)
+    .where(inArray(chargeAttempts.invoiceId, invs.map((i) => i.id))).orderBy(asc(chargeAttempts.attemptNo));
+  return {
+    subscription: { ...row.s, planCode: row.planCode, planVersion: row.planVersion },
+    invoices: invs.map((i) => ({ ...i, attempts: atts.filter((a) => a.invoiceId === i.id) })),
+  };
+}

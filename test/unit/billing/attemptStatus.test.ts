@@ -1,0 +1,65 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { canTransition, type AttemptStatus } from '../../../src/billing/attemptStatus.ts';
+import { classifyDecline, isDuplicateOrder } from '../../../src/billing/declines.ts';
+import { nextDunningStep, RETRY_DELAYS_MS } from '../../../src/billing/dunning.ts';
+
+const ALL: AttemptStatus[] = ['started', 'unknown', 'pending', 'succeeded', 'failed', 'not_charged'];
+
+/** Folds a sequence of reported outcomes the way applyOutcome does. */
+function fold(start: AttemptStatus, reports: AttemptStatus[]): AttemptStatus {
+  return reports.reduce((s, r) => (canTransition(s, r) ? r : s), start);
+}
+
+describe('charge attempt outcomes are monotonic', () => {
+  it('success is terminal', () => {
+    for (const to of ALL) expect(canTransition('succeeded', to)).toBe(false);
+  });
+  it('a late pending or fail never undoes a success, but a success after a fail is recorded', () => {
+    expect(canTransition('succeeded', 'failed')).toBe(false);
+    expect(canTransition('succeeded', 'pending')).toBe(false);
+    expect(canTransition('pending', 'succeeded')).toBe(true);
+    expect(canTransition('failed', 'succeeded')).toBe(true);
+    expect(canTransition('failed', 'pending')).toBe(false);
+    expect(canTransition('unknown', 'started')).toBe(false);
+  });
+  it('any order of the same reports converges when a success is among them', () => {
+    fc.assert(fc.property(
+      fc.array(fc.constantFrom<AttemptStatus>('pending', 'failed', 'succeeded', 'unknown'), { minLength: 1, maxLength: 8 }),
+      (reports) => {
+        const withSuccess = [...reports, 'succeeded' as const];
+        const a = fold('started', withSuccess);
+        const b = fold('started', [...withSuccess].reverse());
+        expect(a).toBe('succeeded');
+        expect(b).toBe('succeeded');
+      },
+    ), { numRuns: 2000 });
+  });
+});
+
+describe('decline classification', () => {
+  it('treats lost/stolen/pick-up as hard, funds problems and unknown text as soft', () => {
+    expect(classifyDecline('D0043 Stolen card, pick up').class).toBe('hard');
+    expect(classifyDecline('Lost card').class).toBe('hard');
+    expect(classifyDecline('D0051 Insufficient funds')).toEqual({ code: 'D0051', class: 'soft' });
+    expect(classifyDecline('something new').class).toBe('soft');
+    expect(classifyDecline(null).class).toBe('soft');
+  });
+  it('recognises the duplicate-order answer', () => {
+    expect(isDuplicateOrder('I0061 Duplicate Order')).toBe(true);
+    expect(isDuplicateOrder('D0051 Insufficient funds')).toBe(false);
+  });
+});
+
+describe('fixed dunning schedule', () => {
+  const now = new Date('2027-01-01T00:00:00Z');
+  it('retries soft declines on the schedule, then gives up', () => {
+    RETRY_DELAYS_MS.forEach((d, i) => {
+      expect(nextDunningStep(i + 1, 'soft', now)).toEqual({ action: 'retry', at: new Date(now.getTime() + d) });
+    });
+    expect(nextDunningStep(RETRY_DELAYS_MS.length + 1, 'soft', now).action).toBe('exhausted');
+  });
+  it('never retries a hard decline', () => {
+    expect(nextDunningStep(1, 'hard', now).action).toBe('exhausted');
+  });
+});
