@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import type { CliDeps } from '../deps.ts';
+import { register as registerDb } from './db.ts';
+import { register as registerPlans } from './plans.ts';
+import { register as registerPeriods } from './periods.ts';
+import { register as registerCustomers } from './customers.ts';
+import { register as registerPaymentMethods } from './paymentMethods.ts';
+
+export type RegisterCommands = (program: Command, deps: CliDeps) => void;
+
+/**
+ * Every command group of `billing`, in help order. A new group is one file in this folder
+ * exporting `register`, plus one line here.
+ */
+export const COMMAND_GROUPS: RegisterCommands[] = [
+  registerDb,
+  registerPlans,
+  registerPeriods,
+  registerCustomers,
+  registerPaymentMethods,
+];

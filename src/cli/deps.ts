@@ -1,0 +1,54 @@
+import { loadConfig, type Config } from '../config.ts';
+import { createContext, type AppContext } from '../context.ts';
+import { createLogger, type Logger } from '../logger.ts';
+
+/** Where the CLI reads its environment and writes its output; tests pass their own. */
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  /** One chunk of output without its trailing newline (usually a line). */
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+/**
+ * What commands may use. Everything is built lazily, on first use: `billing periods` or a
+ * command refused for bad arguments never reads the configuration or opens a connection.
+ */
+export interface CliDeps {
+  config(): Config;
+  /** Opens the database and gateway, runs `fn`, and always closes the pool again. */
+  withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T>;
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+export function createCliDeps(io: CliIo): CliDeps {
+  let config: Config | undefined;
+  let logger: Logger | undefined;
+  const getConfig = (): Config => {
+    config ??= loadConfig(io.env);
+    return config;
+  };
+  const getLogger = (): Logger => {
+    // Logs go to stderr, never stdout: stdout carries the command's result (maybe JSON).
+    logger ??= createLogger({
+      level: getConfig().logLevel,
+      name: 'billing-cli',
+      destination: { write: (line: string) => io.err(line.replace(/\n$/, '')) },
+    });
+    return logger;
+  };
+  return {
+    config: getConfig,
+    async withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T> {
+      const { ctx, database } = createContext(getConfig(), getLogger());
+      try {
+        return await fn(ctx);
+      } finally {
+        await database.close();
+      }
+    },
+    out: io.out,
+    err: io.err,
+  };
+}
