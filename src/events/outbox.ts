@@ -22,3 +22,9 @@ export async function recordEvent(tx: DbOrTx, e: NewEvent): Promise<string> {
   await tx.insert(events).values({ id, ...e });
   return id;
 }
+
+/** Several events in one round trip (the charge hot path records up to three). */
+export async function recordEvents(tx: DbOrTx, list: readonly NewEvent[]): Promise<void> {
+  if (list.length === 0) return;
+  await tx.insert(events).values(list.map((e) => ({ id: newId(ID_PREFIX.event), ...e })));
+}

@@ -1,8 +1,7 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { chargeAttempts, customers, invoices, paymentMethods, plans } from '../db/schema.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
-import { OPEN_ATTEMPT_STATUSES } from '../billing/attemptStatus.ts';
 import { isDuplicateOrder } from '../billing/declines.ts';
 import { UnknownOutcomeError, AsiabillApiError } from '../asiabill/errors.ts';
 import type { ConfirmChargeResult, TokenType } from '../asiabill/types.ts';
@@ -49,14 +48,15 @@ export async function chargeInvoice(ctx: AppContext, invoiceId: string, opts: { 
     if (!['incomplete', 'trialing', 'active', 'past_due'].includes(sub.status)) return { kind: 'skip' as const, reason: 'not_billable' as const };
     if (opts.expectAttemptNo !== undefined && invoice.attemptCount + 1 !== opts.expectAttemptNo) return { kind: 'skip' as const, reason: 'stale_job' as const };
     if (!invoice.nextAttemptAt || invoice.nextAttemptAt.getTime() > now.getTime()) return { kind: 'skip' as const, reason: 'not_due' as const };
-    const open = await tx.select({ id: chargeAttempts.id }).from(chargeAttempts)
-      .where(and(eq(chargeAttempts.invoiceId, invoice.id), inArray(chargeAttempts.status, [...OPEN_ATTEMPT_STATUSES])));
-    if (open.length > 0) return { kind: 'skip' as const, reason: 'in_flight' as const };
+    if (invoice.hasOpenAttempt) return { kind: 'skip' as const, reason: 'in_flight' as const };
 
-    const pm = (await tx.select().from(paymentMethods).where(eq(paymentMethods.id, sub.paymentMethodId)))[0];
-    const customer = (await tx.select().from(customers).where(eq(customers.id, sub.customerId)))[0];
-    const plan = (await tx.select({ name: plans.name }).from(plans).where(eq(plans.id, sub.planId)))[0];
-    if (!pm || !customer || !plan) throw new Error(`subscription ${sub.id} references a missing customer, plan or payment method`);
+    const refs = (await tx.select({ pm: paymentMethods, asiabillCustomerId: customers.asiabillCustomerId, planName: plans.name })
+      .from(paymentMethods)
+      .innerJoin(customers, eq(customers.id, sub.customerId))
+      .innerJoin(plans, eq(plans.id, sub.planId))
+      .where(eq(paymentMethods.id, sub.paymentMethodId)))[0];
+    if (!refs) throw new Error(`subscription ${sub.id} references a missing customer, plan or payment method`);
+    const { pm } = refs;
 
     const attemptNo = invoice.attemptCount + 1;
     const orderNo = orderNoFor(invoice.id, attemptNo);
@@ -71,11 +71,11 @@ export async function chargeInvoice(ctx: AppContext, invoiceId: string, opts: { 
     await tx.update(invoices).set({ attemptCount: attemptNo, nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
     const request = buildChargeRequest({
       orderNo, amount: invoice.amount, currency: invoice.currency, tokenType,
-      asiabillCustomerId: customer.asiabillCustomerId, asiabillPaymentMethodId: pm.asiabillPaymentMethodId,
-      planName: plan.name, subscriptionId: sub.id, periodStart: invoice.periodStart,
+      asiabillCustomerId: refs.asiabillCustomerId, asiabillPaymentMethodId: pm.asiabillPaymentMethodId,
+      planName: refs.planName, subscriptionId: sub.id, periodStart: invoice.periodStart,
       publicUrl: publicUrlOf(ctx.config), webSite: ctx.config.webSite,
     });
-    return { kind: 'ready' as const, attemptId, orderNo, tokenType, requestTime, request, subscriptionId: sub.id };
+    return { kind: 'ready' as const, attemptId, orderNo, tokenType, requestTime, request, subscriptionId: sub.id, invoiceId: invoice.id };
   });
   if (prepared.kind === 'skip') return { kind: 'skipped', reason: prepared.reason };
 
@@ -101,7 +101,7 @@ export async function chargeInvoice(ctx: AppContext, invoiceId: string, opts: { 
   }
   log.info({ status: outcome.status }, 'charge attempt');
   const after = await ctx.time.now();
-  const applied = await ctx.db.transaction((tx) => applyOutcome(tx, prepared.attemptId, outcome, after, 'response'));
+  const applied = await ctx.db.transaction((tx) => applyOutcome(tx, prepared.attemptId, outcome, after, 'response', { invoiceId: prepared.invoiceId, subscriptionId: prepared.subscriptionId }));
   return {
     kind: 'attempted',
     attemptId: prepared.attemptId,

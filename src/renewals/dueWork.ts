@@ -17,25 +17,23 @@ export function isQuiet(d: DueWork): boolean {
   return d.renewals + d.charges + d.unresolvedAttempts + d.expiries === 0;
 }
 
-const count = sql<number>`count(*)::int`;
-
 export async function dueWork(db: DbOrTx, now: Date): Promise<DueWork> {
-  const [renewals, charges, unresolved, expiries] = await Promise.all([
-    db.select({ n: count }).from(subscriptions).where(and(
-      isNotNull(subscriptions.nextRenewalAt), lte(subscriptions.nextRenewalAt, now), inArray(subscriptions.status, ['trialing', 'active']),
-    )),
-    db.select({ n: count }).from(invoices).innerJoin(subscriptions, eq(subscriptions.id, invoices.subscriptionId)).where(and(
-      eq(invoices.status, 'open'), isNotNull(invoices.nextAttemptAt), lte(invoices.nextAttemptAt, now),
-      inArray(subscriptions.status, ['incomplete', 'trialing', 'active', 'past_due']),
-    )),
-    db.select({ n: count }).from(chargeAttempts).where(inArray(chargeAttempts.status, ['started', 'unknown'])),
-    db.select({ n: count }).from(subscriptions).where(and(eq(subscriptions.status, 'incomplete'), lte(subscriptions.incompleteExpiresAt, now))),
-  ]);
+  // One round trip: this is polled while the test clock waits for the engine.
+  const r = await db.execute<{ renewals: number; charges: number; unresolved: number; expiries: number }>(sql`
+    select
+      (select count(*)::int from ${subscriptions} where next_renewal_at is not null and next_renewal_at <= ${now}
+         and status in ('trialing','active')) as renewals,
+      (select count(*)::int from ${invoices} i join ${subscriptions} s on s.id = i.subscription_id
+         where i.status = 'open' and i.next_attempt_at is not null and i.next_attempt_at <= ${now}
+           and s.status in ('incomplete','trialing','active','past_due')) as charges,
+      (select count(*)::int from ${chargeAttempts} where status in ('started','unknown')) as unresolved,
+      (select count(*)::int from ${subscriptions} where status = 'incomplete' and incomplete_expires_at <= ${now}) as expiries`);
+  const row = r.rows[0];
   return {
-    renewals: renewals[0]?.n ?? 0,
-    charges: charges[0]?.n ?? 0,
-    unresolvedAttempts: unresolved[0]?.n ?? 0,
-    expiries: expiries[0]?.n ?? 0,
+    renewals: row?.renewals ?? 0,
+    charges: row?.charges ?? 0,
+    unresolvedAttempts: row?.unresolved ?? 0,
+    expiries: row?.expiries ?? 0,
   };
 }
 

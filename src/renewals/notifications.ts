@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { chargeAttempts, gatewayNotifications } from '../db/schema.ts';
+import { chargeAttempts, gatewayNotifications, invoices } from '../db/schema.ts';
+import { canTransition, type AttemptStatus } from '../billing/attemptStatus.ts';
 import { verifyNotification } from '../asiabill/notifications.ts';
 import { NotificationVerificationError } from '../asiabill/errors.ts';
 import type { GatewayNotification } from '../asiabill/types.ts';
@@ -40,35 +41,35 @@ export async function receiveNotification(
     const status = 'orderStatus' in d ? d.orderStatus : null;
     const ref = 'batchNo' in d ? d.batchNo : d.tradeNo;
     const dedupeKey = `${n.type}:${ref}:${d.orderNo}:${status ?? ''}`;
-    const stored = await tx.insert(gatewayNotifications).values({
-      id: newId(ID_PREFIX.notification), dedupeKey, type: n.type, orderNo: d.orderNo, tradeNo: d.tradeNo,
-      orderStatus: status, requestId: n.requestId, rawBody: input.rawBody, receivedAt: now,
-    }).onConflictDoUpdate({
-      target: gatewayNotifications.dedupeKey,
-      set: { timesReceived: sql`${gatewayNotifications.timesReceived} + 1` },
-    }).returning({ id: gatewayNotifications.id, timesReceived: gatewayNotifications.timesReceived });
-    const row = stored[0];
-    if (!row) throw new Error('notification upsert returned no row');
 
     const outcome = outcomeOf(n);
-    let res: string;
-    if (!outcome) {
-      res = 'recorded';
-    } else {
-      const attempt = (await tx.select({ id: chargeAttempts.id }).from(chargeAttempts).where(eq(chargeAttempts.orderNo, d.orderNo)))[0];
+    let res = 'recorded';
+    if (outcome) {
+      const attempt = (await tx.select({ id: chargeAttempts.id, status: chargeAttempts.status, invoiceId: chargeAttempts.invoiceId, subscriptionId: invoices.subscriptionId })
+        .from(chargeAttempts).innerJoin(invoices, eq(invoices.id, chargeAttempts.invoiceId))
+        .where(eq(chargeAttempts.orderNo, d.orderNo)))[0];
       if (!attempt) {
         res = 'unmatched';
-        if (row.timesReceived === 1) {
-          await recordEvent(tx, { type: 'notification.unmatched', subjectType: 'notification', subjectId: row.id, data: { type: n.type, orderNo: d.orderNo, tradeNo: d.tradeNo }, occurredAt: now });
-        }
+      } else if (!canTransition(attempt.status as AttemptStatus, outcome.status) && outcome.status !== 'pending') {
+        // Outcomes only move up in rank, so one that cannot apply now never will: a duplicate
+        // or a stale notification is recorded without taking any lock.
+        res = 'no-change';
       } else {
-        // Re-applying a duplicate is harmless (monotonic) and heals a first delivery that
-        // arrived before its attempt row was committed.
-        const applied = await applyOutcome(tx, attempt.id, outcome, now, 'notification');
+        const applied = await applyOutcome(tx, attempt.id, outcome, now, 'notification', { invoiceId: attempt.invoiceId, subscriptionId: attempt.subscriptionId });
         res = applied?.applied ? `applied:${applied.attempt}` : 'no-change';
       }
     }
-    await tx.update(gatewayNotifications).set({ appliedAt: now, result: res }).where(eq(gatewayNotifications.id, row.id));
+    const stored = await tx.insert(gatewayNotifications).values({
+      id: newId(ID_PREFIX.notification), dedupeKey, type: n.type, orderNo: d.orderNo, tradeNo: d.tradeNo,
+      orderStatus: status, requestId: n.requestId, rawBody: input.rawBody, receivedAt: now, appliedAt: now, result: res,
+    }).onConflictDoUpdate({
+      target: gatewayNotifications.dedupeKey,
+      set: { timesReceived: sql`${gatewayNotifications.timesReceived} + 1`, appliedAt: now, result: res },
+    }).returning({ id: gatewayNotifications.id, timesReceived: gatewayNotifications.timesReceived });
+    const row = stored[0];
+    if (row && res === 'unmatched' && row.timesReceived === 1) {
+      await recordEvent(tx, { type: 'notification.unmatched', subjectType: 'notification', subjectId: row.id, data: { type: n.type, orderNo: d.orderNo, tradeNo: d.tradeNo }, occurredAt: now });
+    }
     return res;
   });
   ctx.logger.info({ type: n.type, orderNo: n.data.orderNo, result }, 'AsiaBill notification');

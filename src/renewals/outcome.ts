@@ -1,11 +1,11 @@
-import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { chargeAttempts, invoices, paymentMethods, subscriptions } from '../db/schema.ts';
 import { canTransition, type AttemptStatus } from '../billing/attemptStatus.ts';
 import { classifyDecline } from '../billing/declines.ts';
 import { nextDunningStep } from '../billing/dunning.ts';
-import { recordEvent } from '../events/outbox.ts';
-import { lockAttemptChain, type AttemptRow, type InvoiceRow, type SubscriptionRow } from './locks.ts';
+import { recordEvents, type NewEvent } from '../events/outbox.ts';
+import { lockAttemptChain, type AttemptChain, type InvoiceRow, type SubscriptionRow } from './locks.ts';
 
 /**
  * Applying what we learned about a charge attempt — from the confirmCharge response, an
@@ -29,9 +29,20 @@ export interface ApplyResult {
   subscriptionId: string;
 }
 
-export async function applyOutcome(tx: Tx, attemptId: string, outcome: Outcome, now: Date, source: OutcomeSource): Promise<ApplyResult | undefined> {
-  const chain = await lockAttemptChain(tx, attemptId);
+export async function applyOutcome(
+  tx: Tx, attemptId: string, outcome: Outcome, now: Date, source: OutcomeSource,
+  known?: { invoiceId: string; subscriptionId: string },
+): Promise<ApplyResult | undefined> {
+  const chain = await lockAttemptChain(tx, attemptId, known);
   if (!chain) return undefined;
+  const events: NewEvent[] = [];
+  const result = await transition(tx, chain, outcome, now, source, events);
+  await recordEvents(tx, events);
+  return result;
+}
+
+async function transition(tx: Tx, chain: AttemptChain, outcome: Outcome, now: Date, source: OutcomeSource, events: NewEvent[]): Promise<ApplyResult> {
+  const emit = (e: NewEvent): void => { events.push(e); };
   const { sub, invoice, attempt } = chain;
   const from = attempt.status as AttemptStatus;
   const base = { attempt: from, renewalDue: false, subscriptionId: sub.id };
@@ -48,7 +59,7 @@ export async function applyOutcome(tx: Tx, attemptId: string, outcome: Outcome, 
   }
 
   if (outcome.status === 'succeeded') {
-    return { ...(await applySuccess(tx, sub, invoice, attempt, outcome, now, source)), subscriptionId: sub.id };
+    return { ...(await applySuccess(tx, chain, outcome, now, source, events)), subscriptionId: sub.id };
   }
 
   const finished = outcome.status === 'failed' || outcome.status === 'not_charged';
@@ -63,18 +74,18 @@ export async function applyOutcome(tx: Tx, attemptId: string, outcome: Outcome, 
 
   const eventData = { invoiceId: invoice.id, orderNo: attempt.orderNo, tokenType: attempt.tokenType, source, orderInfo: outcome.orderInfo ?? null };
   if (outcome.status === 'pending') {
-    await recordEvent(tx, { type: 'charge.pending', subjectType: 'charge_attempt', subjectId: attempt.id, data: { ...eventData, redirectUrl: outcome.redirectUrl ?? null }, occurredAt: now });
+    emit({ type: 'charge.pending', subjectType: 'charge_attempt', subjectId: attempt.id, data: { ...eventData, redirectUrl: outcome.redirectUrl ?? null }, occurredAt: now });
   } else if (outcome.status === 'unknown') {
-    await recordEvent(tx, { type: 'charge.unknown_outcome', subjectType: 'charge_attempt', subjectId: attempt.id, data: eventData, occurredAt: now });
+    emit({ type: 'charge.unknown_outcome', subjectType: 'charge_attempt', subjectId: attempt.id, data: eventData, occurredAt: now });
   } else if (outcome.status === 'not_charged') {
     // The gateway never saw it: not a decline, so no dunning step — try again at once.
-    await recordEvent(tx, { type: 'charge.not_charged', subjectType: 'charge_attempt', subjectId: attempt.id, data: eventData, occurredAt: now });
+    emit({ type: 'charge.not_charged', subjectType: 'charge_attempt', subjectId: attempt.id, data: eventData, occurredAt: now });
     if (invoice.status === 'open' && isBillable(sub)) {
       await tx.update(invoices).set({ nextAttemptAt: now }).where(eq(invoices.id, invoice.id));
     }
   } else if (outcome.status === 'failed') {
-    await recordEvent(tx, { type: 'charge.failed', subjectType: 'charge_attempt', subjectId: attempt.id, data: eventData, occurredAt: now });
-    await applyFailureToInvoice(tx, sub, invoice, outcome.orderInfo, now);
+    emit({ type: 'charge.failed', subjectType: 'charge_attempt', subjectId: attempt.id, data: eventData, occurredAt: now });
+    await applyFailureToInvoice(tx, sub, invoice, outcome.orderInfo, now, events);
   }
   return { ...base, applied: true, attempt: outcome.status };
 }
@@ -84,25 +95,25 @@ function isBillable(sub: SubscriptionRow): boolean {
 }
 
 async function applySuccess(
-  tx: Tx, sub: SubscriptionRow, invoice: InvoiceRow, attempt: AttemptRow,
-  outcome: { tradeNo?: string; orderInfo?: string }, now: Date, source: OutcomeSource,
+  tx: Tx, { sub, invoice, attempt }: AttemptChain,
+  outcome: { tradeNo?: string; orderInfo?: string }, now: Date, source: OutcomeSource, events: NewEvent[],
 ): Promise<Omit<ApplyResult, 'subscriptionId'>> {
-  const other = (await tx.select({ id: chargeAttempts.id }).from(chargeAttempts)
-    .where(and(eq(chargeAttempts.invoiceId, invoice.id), eq(chargeAttempts.status, 'succeeded'), ne(chargeAttempts.id, attempt.id))))[0];
+  const emit = (e: NewEvent): void => { events.push(e); };
+  const other = attempt.otherSuccessId ? { id: attempt.otherSuccessId } : null;
   if (other) {
     // Two successful charges for one invoice would mean our own invariant broke. The unique
     // index refuses to record it as a second success; we record the fact loudly instead so
     // an operator refunds it, and leave the attempt where it was.
     await tx.update(chargeAttempts).set({ orderInfo: `DUPLICATE SUCCESS reported by ${source}: ${outcome.orderInfo ?? ''}`.slice(0, 500), tradeNo: attempt.tradeNo ?? outcome.tradeNo ?? null })
       .where(eq(chargeAttempts.id, attempt.id));
-    await recordEvent(tx, { type: 'charge.duplicate_detected', subjectType: 'charge_attempt', subjectId: attempt.id, data: { invoiceId: invoice.id, orderNo: attempt.orderNo, otherAttemptId: other.id, tradeNo: outcome.tradeNo ?? null }, occurredAt: now });
+    emit({ type: 'charge.duplicate_detected', subjectType: 'charge_attempt', subjectId: attempt.id, data: { invoiceId: invoice.id, orderNo: attempt.orderNo, otherAttemptId: other.id, tradeNo: outcome.tradeNo ?? null }, occurredAt: now });
     return { applied: false, attempt: attempt.status as AttemptStatus, renewalDue: false };
   }
 
   await tx.update(chargeAttempts).set({
     status: 'succeeded', tradeNo: outcome.tradeNo ?? attempt.tradeNo, orderInfo: outcome.orderInfo ?? attempt.orderInfo, finishedAt: now,
   }).where(eq(chargeAttempts.id, attempt.id));
-  await recordEvent(tx, { type: 'charge.succeeded', subjectType: 'charge_attempt', subjectId: attempt.id, data: { invoiceId: invoice.id, orderNo: attempt.orderNo, tradeNo: outcome.tradeNo ?? null, tokenType: attempt.tokenType, amount: attempt.amount, currency: attempt.currency, source }, occurredAt: now });
+  emit({ type: 'charge.succeeded', subjectType: 'charge_attempt', subjectId: attempt.id, data: { invoiceId: invoice.id, orderNo: attempt.orderNo, tradeNo: outcome.tradeNo ?? null, tokenType: attempt.tokenType, amount: attempt.amount, currency: attempt.currency, source }, occurredAt: now });
 
   if (attempt.tokenType === 'InitRecurring' && outcome.tradeNo) {
     await tx.update(paymentMethods).set({ mandateTradeNo: outcome.tradeNo })
@@ -111,7 +122,7 @@ async function applySuccess(
 
   const wasOpen = invoice.status === 'open';
   await tx.update(invoices).set({ status: 'paid', paidAt: now, nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
-  await recordEvent(tx, { type: wasOpen ? 'invoice.paid' : 'invoice.paid_after_close', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, previousStatus: invoice.status, amount: invoice.amount, currency: invoice.currency, periodStart: invoice.periodStart.toISOString() }, occurredAt: now });
+  emit({ type: wasOpen ? 'invoice.paid' : 'invoice.paid_after_close', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, previousStatus: invoice.status, amount: invoice.amount, currency: invoice.currency, periodStart: invoice.periodStart.toISOString() }, occurredAt: now });
 
   if (!isBillable(sub)) {
     // Paid after the subscription ended (a late 3-D Secure completion, a success that arrived
@@ -130,19 +141,20 @@ async function applySuccess(
     updatedAt: now,
   }).where(eq(subscriptions.id, sub.id));
   if (sub.status !== 'active') {
-    await recordEvent(tx, { type: sub.status === 'past_due' ? 'subscription.recovered' : 'subscription.activated', subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: 'active', invoiceId: invoice.id }, occurredAt: now });
+    emit({ type: sub.status === 'past_due' ? 'subscription.recovered' : 'subscription.activated', subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: 'active', invoiceId: invoice.id }, occurredAt: now });
   }
   return { applied: true, attempt: 'succeeded', renewalDue: !endsNow && next !== null && next.getTime() <= now.getTime() };
 }
 
-async function applyFailureToInvoice(tx: Tx, sub: SubscriptionRow, invoice: InvoiceRow, orderInfo: string, now: Date): Promise<void> {
+async function applyFailureToInvoice(tx: Tx, sub: SubscriptionRow, invoice: InvoiceRow, orderInfo: string, now: Date, events: NewEvent[]): Promise<void> {
+  const emit = (e: NewEvent): void => { events.push(e); };
   if (invoice.status !== 'open' || !isBillable(sub)) return;
   if (sub.status === 'incomplete') {
     // The customer-present first charge failed: no automatic retries (AsiaBill wants a new,
     // successful InitRecurring first). The subscription waits for customer action or expiry.
     await tx.update(invoices).set({ nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
     await tx.update(subscriptions).set({ statusReason: orderInfo.slice(0, 500), updatedAt: now }).where(eq(subscriptions.id, sub.id));
-    await recordEvent(tx, { type: 'invoice.payment_failed', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, orderInfo, retry: null }, occurredAt: now });
+    emit({ type: 'invoice.payment_failed', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, orderInfo, retry: null }, occurredAt: now });
     return;
   }
   const failed = (await tx.select({ n: sql<number>`count(*)::int` }).from(chargeAttempts)
@@ -151,18 +163,18 @@ async function applyFailureToInvoice(tx: Tx, sub: SubscriptionRow, invoice: Invo
   const step = nextDunningStep(failed, decline.class, now);
   if (step.action === 'retry') {
     await tx.update(invoices).set({ nextAttemptAt: step.at }).where(eq(invoices.id, invoice.id));
-    await recordEvent(tx, { type: 'invoice.payment_failed', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, orderInfo, declineClass: decline.class, retryAt: step.at.toISOString(), failedAttempts: failed }, occurredAt: now });
+    emit({ type: 'invoice.payment_failed', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, orderInfo, declineClass: decline.class, retryAt: step.at.toISOString(), failedAttempts: failed }, occurredAt: now });
     if (sub.status !== 'past_due') {
       await tx.update(subscriptions).set({ status: 'past_due', statusReason: orderInfo.slice(0, 500), nextRenewalAt: null, updatedAt: now }).where(eq(subscriptions.id, sub.id));
-      await recordEvent(tx, { type: 'subscription.past_due', subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: 'past_due', invoiceId: invoice.id }, occurredAt: now });
+      emit({ type: 'subscription.past_due', subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: 'past_due', invoiceId: invoice.id }, occurredAt: now });
     }
     return;
   }
   await tx.update(invoices).set({ status: 'uncollectible', nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
-  await recordEvent(tx, { type: 'invoice.uncollectible', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, orderInfo, declineClass: decline.class, failedAttempts: failed }, occurredAt: now });
+  emit({ type: 'invoice.uncollectible', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, orderInfo, declineClass: decline.class, failedAttempts: failed }, occurredAt: now });
   await tx.update(subscriptions).set({
     status: step.subscriptionStatus, statusReason: `dunning exhausted: ${orderInfo}`.slice(0, 500), nextRenewalAt: null,
     canceledAt: step.subscriptionStatus === 'canceled' ? now : null, updatedAt: now,
   }).where(eq(subscriptions.id, sub.id));
-  await recordEvent(tx, { type: `subscription.${step.subscriptionStatus}`, subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: step.subscriptionStatus, reason: 'dunning_exhausted', invoiceId: invoice.id }, occurredAt: now });
+  emit({ type: `subscription.${step.subscriptionStatus}`, subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: step.subscriptionStatus, reason: 'dunning_exhausted', invoiceId: invoice.id }, occurredAt: now });
 }
