@@ -250,3 +250,38 @@ export type GatewayNotification =
   | { type: TransactionEventType | PreAuthEventType; requestId: string; requestTime: number; data: TransactionData }
   | { type: RefundEventType; requestId: string; requestTime: number; data: RefundData }
   | { type: 'chargeback.success'; requestId: string; requestTime: number; data: ChargebackData };
+
+// ---- Additions for the full client surface (client.ts) ----
+
+/** Fields of `POST /customers/update`; only those given are changed. */
+export interface UpdateCustomerInput {
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  phone?: string;
+  description?: string;
+}
+
+export interface CustomerListQuery {
+  pageIndex?: number; // starts at 1
+  pageSize?: number; // ≤ 1000
+}
+
+export interface CustomerPage {
+  page: { total: number; pageSize: number; pageIndex: number };
+  list: Customer[];
+}
+
+export interface UpdatePaymentMethodInput {
+  customerPaymentMethodId: string;
+  billingDetail: BillingDetail;
+}
+
+export interface CheckoutPaymentResult {
+  redirectUrl: string;
+  orderNo: string;
+  tradeNo?: string;
+}
+
+/** `GET /orderInfo/{tradeNo}`: [assumption] the same shape as a `/transactions` list item. */
+export type OrderInfoResult = TransactionRecord;

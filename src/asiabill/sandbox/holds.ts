@@ -1,0 +1,28 @@
+/**
+ * Held answers (the holdNextResponses knob): a timer per held request, all released at
+ * once on close so a held handler never keeps the process alive.
+ */
+export class Holds {
+  private readonly waiting = new Set<{ timer: NodeJS.Timeout; release: () => void }>();
+
+  wait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.waiting.delete(entry);
+          resolve();
+        }, ms),
+        release: resolve,
+      };
+      this.waiting.add(entry);
+    });
+  }
+
+  releaseAll(): void {
+    for (const entry of this.waiting) {
+      clearTimeout(entry.timer);
+      entry.release();
+    }
+    this.waiting.clear();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Fault-injection and notification knobs, changeable at run time (setKnobs or
+ * POST /__sandbox/knobs).
+ */
+import type { NotifyKnobs, SandboxKnobs } from './types.ts';
+
+/** AsiaBill's documented retry intervals: 15s/15s/30s/3m/3m/30m/30m/1h/2h×6 (~17 h, 15 attempts). */
+export const ASIABILL_RETRY_SCHEDULE_MS: readonly number[] = [
+  15_000, 15_000, 30_000, 180_000, 180_000, 1_800_000, 1_800_000, 3_600_000,
+  7_200_000, 7_200_000, 7_200_000, 7_200_000, 7_200_000, 7_200_000,
+];
+
+export const DEFAULT_NOTIFY_KNOBS: NotifyKnobs = {
+  delayMs: 200,
+  retryScheduleMs: [...ASIABILL_RETRY_SCHEDULE_MS],
+  duplicate: false,
+  reorder: false,
+  reorderHoldMs: 2_000,
+};
+
+export class KnobState {
+  notify: NotifyKnobs;
+  private dropNext = 0;
+  private failWith: string | undefined;
+  private failCount = 0;
+  private holdNext = 0;
+  holdResponseMs = 30_000;
+
+  constructor(initial: Partial<NotifyKnobs> = {}) {
+    this.notify = { ...DEFAULT_NOTIFY_KNOBS, ...initial };
+  }
+
+  set(k: SandboxKnobs): void {
+    const { dropNextResponses, failNextRequestsWith, failNextRequests, holdNextResponses, holdResponseMs, ...notify } = k;
+    this.notify = { ...this.notify, ...Object.fromEntries(Object.entries(notify).filter(([, v]) => v !== undefined)) };
+    if (dropNextResponses !== undefined) this.dropNext = dropNextResponses;
+    if (holdNextResponses !== undefined) this.holdNext = holdNextResponses;
+    if (holdResponseMs !== undefined) this.holdResponseMs = holdResponseMs;
+    if (failNextRequestsWith !== undefined) {
+      this.failWith = failNextRequestsWith || undefined;
+      this.failCount = this.failWith === undefined ? 0 : (failNextRequests ?? 1);
+    }
+  }
+
+  /** True if this confirmCharge response must be dropped (consumes one). */
+  takeDrop(): boolean {
+    if (this.dropNext <= 0) return false;
+    this.dropNext--;
+    return true;
+  }
+
+  /** How long to sit on this confirmCharge answer, if at all (consumes one). */
+  takeHold(): number | undefined {
+    if (this.holdNext <= 0) return undefined;
+    this.holdNext--;
+    return this.holdResponseMs;
+  }
+
+  /** The injected failure for this request, if any (consumes one). */
+  takeFailure(): string | undefined {
+    if (this.failWith === undefined || this.failCount <= 0) return undefined;
+    this.failCount--;
+    return this.failWith;
+  }
+}
+
+/** Reads knobs from an untrusted JSON body (the HTTP helper); unknown or mistyped keys are refused. */
+export function parseKnobs(body: unknown): SandboxKnobs {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('knobs must be a JSON object');
+  const out: SandboxKnobs = {};
+  for (const [key, value] of Object.entries(body)) {
+    const isCount = typeof value === 'number' && Number.isInteger(value) && value >= 0;
+    if ((key === 'delayMs' || key === 'reorderHoldMs' || key === 'dropNextResponses' || key === 'failNextRequests' || key === 'holdNextResponses' || key === 'holdResponseMs') && isCount) out[key] = value;
+    else if ((key === 'duplicate' || key === 'reorder') && typeof value === 'boolean') out[key] = value;
+    else if (key === 'failNextRequestsWith' && typeof value === 'string') out.failNextRequestsWith = value;
+    else if (key === 'retryScheduleMs' && Array.isArray(value) && value.every((v) => typeof v === 'number' && v >= 0)) out.retryScheduleMs = value.map(Number);
+    else throw new Error(`bad knob ${key}`);
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+/**
+ * Public shapes of the local AsiaBill sandbox. Everything here is test tooling: it speaks
+ * AsiaBill's wire protocol over real HTTP so the engine can be exercised end to end.
+ */
+import type { Logger } from '../../logger.ts';
+import type { BillingDetail, CardSummary, Customer, OrderStatus, TokenType } from '../types.ts';
+import type { CardBehaviour } from './cards.ts';
+
+export interface NotifyKnobs {
+  /** Delay before the first delivery attempt. */
+  delayMs: number;
+  /** Waits between retries after a non-`success` answer; one more attempt per entry. */
+  retryScheduleMs: number[];
+  /** Deliver every notification twice (each copy retried independently). */
+  duplicate: boolean;
+  /** Hold an order's first notification until a later one for the same order was attempted. */
+  reorder: boolean;
+  /** Longest a held notification waits for a later one before it is sent anyway. */
+  reorderHoldMs: number;
+}
+
+export interface SandboxKnobs extends Partial<NotifyKnobs> {
+  /** Destroy the socket instead of answering the next n confirmCharge calls (charge still recorded). */
+  dropNextResponses?: number;
+  /**
+   * Refuse the next API request(s) before any processing: an AsiaBill code such as 'S0001'
+   * is answered as an error envelope; a 3-digit value such as '503' as that HTTP status
+   * with a non-JSON body (a failing proxy).
+   */
+  failNextRequestsWith?: string;
+  /** How many requests failNextRequestsWith applies to (default 1). */
+  failNextRequests?: number;
+  /**
+   * Record the next n confirmCharge calls, then sit on the answer for holdResponseMs before
+   * sending it (a slow gateway: the caller is mid-call while the charge already exists).
+   */
+  holdNextResponses?: number;
+  /** How long a held confirmCharge answer waits (default 30 s). Released at once on close(). */
+  holdResponseMs?: number;
+}
+
+export interface SandboxOptions {
+  port?: number;
+  host?: string;
+  gatewayNo?: string;
+  signKey?: string;
+  logger?: Logger;
+  notify?: Partial<NotifyKnobs>;
+}
+
+export interface LedgerEntry {
+  kind: 'charge' | 'checkout';
+  orderNo: string;
+  tradeNo: string;
+  tokenType?: TokenType;
+  amount: string;
+  currency: string;
+  status: OrderStatus;
+  orderInfo: string;
+  customerId?: string;
+  pmId?: string;
+  remark?: string;
+  paymentMethod?: string;
+  /** ISO-8601 wall time. */
+  createdAt: string;
+}
+
+/** What the sandbox keeps for a payment method: never the full number or the security code. */
+export interface StoredPaymentMethod {
+  customerPaymentMethodId: string;
+  customerId?: string;
+  card: CardSummary;
+  billingDetail: BillingDetail;
+  expMonth: string;
+  expYear: string;
+  behaviour: CardBehaviour;
+  created: string;
+}
+
+export interface RefundEntry {
+  batchNo: string;
+  tradeNo: string;
+  orderNo: string;
+  merTrackNo: string;
+  refundAmount: string;
+  refundType: '1' | '2';
+  refundReason: string;
+  currency: string;
+  refundStatus: 'success' | 'fail';
+  createdAt: string;
+}
+
+export interface SandboxDump {
+  customers: Customer[];
+  paymentMethods: StoredPaymentMethod[];
+  charges: LedgerEntry[];
+  refunds: RefundEntry[];
+}
+
+export interface Sandbox {
+  url: string;
+  paymentUrl: string;
+  openapiUrl: string;
+  gatewayNo: string;
+  signKey: string;
+  ledger(): LedgerEntry[];
+  /** Everything the sandbox holds, for assertions (contains no card numbers by construction). */
+  dump(): SandboxDump;
+  /** AsiaBill API requests received (not /__sandbox helpers). */
+  requestCount(): number;
+  completeThreeDS(tradeNoOrOrderNo: string, outcome: 'success' | 'fail'): Promise<void>;
+  setKnobs(knobs: SandboxKnobs): void;
+  /** Resolves once every queued notification delivery has been attempted at least once. */
+  flushNotifications(): Promise<void>;
+  /** Deliveries not yet acknowledged with `success` and not given up. */
+  pendingNotifications(): number;
+  close(): Promise<void>;
+}
