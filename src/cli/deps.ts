@@ -20,6 +20,8 @@ export interface CliDeps {
   withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T>;
   out: (s: string) => void;
   err: (s: string) => void;
+  /** The raw environment, for the few commands that read a variable on their own terms. */
+  env: NodeJS.ProcessEnv;
 }
 
 export function createCliDeps(io: CliIo): CliDeps {
@@ -50,5 +52,6 @@ export function createCliDeps(io: CliIo): CliDeps {
     },
     out: io.out,
     err: io.err,
+    env: io.env,
   };
 }

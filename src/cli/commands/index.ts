@@ -5,6 +5,10 @@ import { register as registerPlans } from './plans.ts';
 import { register as registerPeriods } from './periods.ts';
 import { register as registerCustomers } from './customers.ts';
 import { register as registerPaymentMethods } from './paymentMethods.ts';
+import { register as registerSubscriptions } from './subscriptions.ts';
+import { register as registerClock } from './clock.ts';
+import { register as registerRun } from './run.ts';
+import { register as registerSandbox } from './sandbox.ts';
 
 export type RegisterCommands = (program: Command, deps: CliDeps) => void;
 
@@ -18,4 +22,8 @@ export const COMMAND_GROUPS: RegisterCommands[] = [
   registerPeriods,
   registerCustomers,
   registerPaymentMethods,
+  registerSubscriptions,
+  registerClock,
+  registerRun,
+  registerSandbox,
 ];
