@@ -28,6 +28,7 @@ const schema = z.object({
   BILLING_WEBSITE: z.string().min(1).max(200).default('https://merchant.example'),
   BILLING_CLOCK: z.enum(['system', 'test']).default('system'),
   BILLING_CHARGE_CONCURRENCY: positiveInt.default(8),
+  BILLING_JOB_LOCK_MS: positiveInt.default(30_000),
   BILLING_SCAN_INTERVAL_MS: positiveInt.default(60_000),
   BILLING_SCAN_BATCH: positiveInt.default(500),
   BILLING_LOOKAHEAD_MS: z.coerce.number().int().min(0).default(3_600_000),
@@ -57,6 +58,8 @@ export interface Config {
   webSite: string;
   clock: 'system' | 'test';
   chargeConcurrency: number;
+  /** BullMQ lock and stall-check interval: how soon a dead worker's job is handed to another. */
+  jobLockMs: number;
   scanIntervalMs: number;
   scanBatch: number;
   lookaheadMs: number;
@@ -122,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webSite: e.BILLING_WEBSITE,
     clock: e.BILLING_CLOCK,
     chargeConcurrency: e.BILLING_CHARGE_CONCURRENCY,
+    jobLockMs: e.BILLING_JOB_LOCK_MS,
     scanIntervalMs: e.BILLING_SCAN_INTERVAL_MS,
     scanBatch: e.BILLING_SCAN_BATCH,
     lookaheadMs: e.BILLING_LOOKAHEAD_MS,

@@ -74,8 +74,14 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     const w = new Worker<ChargeJob>(QUEUES.charge, async (job: Job<ChargeJob>) => {
       const r = await runChargeJob(deps, job.data);
       return r.kind === 'skipped' ? `skipped:${r.reason}` : `${r.status}`;
-    }, { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: config.chargeConcurrency });
+    }, {
+      connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: config.chargeConcurrency,
+      // A killed worker's job goes back to the queue after this; re-running it is harmless
+      // (chargeInvoice finds the open attempt and leaves it to the reconciler).
+      lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs,
+    });
     w.on('failed', (job, err) => logger.error({ jobId: job?.id, err: errorMessage(err) }, 'charge job failed'));
+    w.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'charge worker error'));
     workers.push(w);
   }
   if (parts.scheduler) {
@@ -85,6 +91,8 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
       return report;
     }, { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: 1 });
     w.on('failed', (job, err) => logger.error({ jobId: job?.id, err: errorMessage(err) }, 'maintenance job failed'));
+    // e.g. a job whose keys vanished with a Redis wipe: logged, and the next scan redoes the work.
+    w.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'maintenance worker error'));
     workers.push(w);
     const ensureSchedulers = async () => {
       // Idempotent. Re-run periodically so the schedule comes back by itself after Redis

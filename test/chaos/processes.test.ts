@@ -51,6 +51,7 @@ function spawnChargeWorker(t: TestEngine): ChildProcess {
       REDIS_URL,
       BILLING_QUEUE_PREFIX: t.prefix,
       BILLING_CLOCK: 'test',
+      BILLING_JOB_LOCK_MS: '2000',
       ASIABILL_PAYMENT_URL: t.engine.sandbox!.paymentUrl,
       ASIABILL_OPENAPI_URL: t.engine.sandbox!.openapiUrl,
       ASIABILL_GATEWAY_NO: t.config.gateway.gatewayNo,
@@ -66,7 +67,8 @@ function spawnChargeWorker(t: TestEngine): ChildProcess {
 
 describe('processes die, Redis forgets', () => {
   it('a charge worker killed (SIGKILL) in the middle of confirmCharge: reconciled, never charged twice', async () => {
-    const t = await startTestEngine({ start: '2027-08-31T09:00:00Z', parts: { charge: false }, env: { BILLING_SCAN_INTERVAL_MS: '3600000' } });
+    // AsiaBill's notification is held back, so only the reconciler can learn the outcome.
+    const t = await startTestEngine({ start: '2027-08-31T09:00:00Z', parts: { charge: false }, env: { BILLING_SCAN_INTERVAL_MS: '3600000' }, sandboxNotify: { delayMs: 600_000 } });
     cleanups.push(() => t.stop());
     const plan = await makePlan(t.ctx);
     const r = await subscribe(t.ctx, plan, CARDS.success);

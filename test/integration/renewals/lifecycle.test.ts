@@ -68,7 +68,7 @@ describe('subscription lifecycle on the test clock', () => {
     expect(renewalInvoice.status).toBe('uncollectible');
     const gaps = atts.slice(2).map((a, i) => Math.round((a.createdAt.getTime() - atts[i + 1]!.createdAt.getTime()) / DAY_MS));
     expect(gaps).toEqual([1, 3, 5]);
-    const types = (await t.ctx.db.select({ type: events.type }).from(events).where(eq(events.subjectId, r.subscriptionId))).map((e) => e.type);
+    const types = (await t.ctx.db.select({ type: events.type }).from(events).where(eq(events.subjectId, r.subscriptionId)).orderBy(events.seq)).map((e) => e.type);
     expect(types).toEqual(['subscription.created', 'subscription.activated', 'subscription.past_due', 'subscription.canceled']);
   });
 
