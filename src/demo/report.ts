@@ -56,7 +56,7 @@ export async function buildDemoReport(db: Db, ledger: readonly LedgerLike[], ela
   const ledgerTwice = [...ledgerInvoices.values()].filter((n) => n > 1).length;
 
   const lines: string[] = ['', 'Charges by billing month (period start, UTC)'];
-  lines.push(...table(['month', 'InitRecurring', 'Recurring', 'succeeded', 'failed', 'open/other'],
+  lines.push(...table(['month', 'InitRecurring', 'Recurring', 'succeeded', 'failed', 'pending/open'],
     perMonth.rows.map((r) => [r.month, String(r.init), String(r.recurring), String(r.ok), String(r.failed), String(r.other)])));
   lines.push('', 'Subscriptions by state');
   lines.push(...table(['state', 'count'], states.rows.map((r) => [r.status, String(r.n)])));

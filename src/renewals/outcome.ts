@@ -75,6 +75,13 @@ async function transition(tx: Tx, chain: AttemptChain, outcome: Outcome, now: Da
   const eventData = { invoiceId: invoice.id, orderNo: attempt.orderNo, tokenType: attempt.tokenType, source, orderInfo: outcome.orderInfo ?? null };
   if (outcome.status === 'pending') {
     emit({ type: 'charge.pending', subjectType: 'charge_attempt', subjectId: attempt.id, data: { ...eventData, redirectUrl: outcome.redirectUrl ?? null }, occurredAt: now });
+    if ((sub.status === 'active' || sub.status === 'trialing') && invoice.status === 'open') {
+      // A merchant-initiated charge that wants the cardholder (3-D Secure) cannot complete on
+      // its own: the subscription is past due until the customer acts (API.md §6).
+      await tx.update(subscriptions).set({ status: 'past_due', statusReason: 'requires customer action (3-D Secure)', nextRenewalAt: null, updatedAt: now }).where(eq(subscriptions.id, sub.id));
+      emit({ type: 'invoice.requires_action', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, redirectUrl: outcome.redirectUrl ?? null }, occurredAt: now });
+      emit({ type: 'subscription.past_due', subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: 'past_due', invoiceId: invoice.id, reason: 'requires_action' }, occurredAt: now });
+    }
   } else if (outcome.status === 'unknown') {
     emit({ type: 'charge.unknown_outcome', subjectType: 'charge_attempt', subjectId: attempt.id, data: eventData, occurredAt: now });
   } else if (outcome.status === 'not_charged') {

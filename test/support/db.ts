@@ -9,6 +9,13 @@ const SOCKET_DIR = '/var/run/postgresql';
 const BASE = process.env.TEST_DATABASE_BASE_URL
   ?? (existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`) ? `postgres://postgres@localhost/?host=${encodeURIComponent(SOCKET_DIR)}` : 'postgres://postgres@127.0.0.1:5432/');
 
+/** A URL for a database of this name on the test server (not created). */
+export function testDatabaseUrl(name: string): string {
+  const url = new URL(BASE);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 /** A fresh, migrated database per test file, dropped afterwards: runs never see each other. */
 export async function createTestDatabase(): Promise<{ url: string; database: Database; drop(): Promise<void> }> {
   const name = `billing_test_${process.pid}_${randomBytes(4).toString('hex')}`;

@@ -84,6 +84,21 @@ describe('subscription lifecycle on the test clock', () => {
     expect((await attemptsOf(r.subscriptionId)).map((a) => a.tokenType)).toEqual(['InitRecurring']);
   });
 
+  it('a trial whose first charge needs 3-D Secure becomes past_due (customer action), and recovers when it completes', async () => {
+    const plan = await makePlan(t.ctx, { trialDays: 7 });
+    const r = await subscribe(t.ctx, plan, CARDS.threeDS);
+    const s = await sub(r.subscriptionId);
+    await t.advanceTo(new Date(s.trialEnd!.getTime() + DAY_MS));
+    const waiting = await sub(r.subscriptionId);
+    expect(waiting.status).toBe('past_due');
+    expect(waiting.statusReason).toMatch(/customer action/);
+    const [att] = await attemptsOf(r.subscriptionId);
+    expect(att).toMatchObject({ tokenType: 'InitRecurring', status: 'pending' });
+    await t.engine.sandbox!.completeThreeDS(att!.orderNo, 'success');
+    for (let i = 0; i < 100 && (await sub(r.subscriptionId)).status !== 'active'; i++) await new Promise((res) => setTimeout(res, 50));
+    expect((await sub(r.subscriptionId)).status).toBe('active');
+  });
+
   it('cancel at period end: no renewal charge, canceled at the boundary; cancel now voids the open invoice', async () => {
     const plan = await makePlan(t.ctx);
     const r = await subscribe(t.ctx, plan, CARDS.success);
