@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// Thin launcher: runs the TypeScript CLI through tsx so `npx billing …` works without a build step.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const r = spawnSync(process.execPath, [tsx, join(root, 'src', 'cli', 'main.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+// `billing`: loads the TypeScript CLI in this same process through tsx's loader (no build
+// step, no child process — so SIGTERM/SIGINT reach `billing run` directly and it drains).
+import { register } from 'tsx/esm/api';
+
+register();
+const { runOnProcess } = await import('../src/cli/main.ts');
+await runOnProcess();

@@ -39,6 +39,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** Runs the CLI on the real process: argv, environment, stdout/stderr, exit code. */
+export async function runOnProcess(): Promise<void> {
+  const code = await runCli(process.argv.slice(2), {
+    env: process.env,
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+  });
+  process.exitCode = code;
+}
+
 function isEntryScript(): boolean {
   const script = process.argv[1];
   if (script === undefined) return false;
@@ -49,11 +59,4 @@ function isEntryScript(): boolean {
   }
 }
 
-if (isEntryScript()) {
-  const code = await runCli(process.argv.slice(2), {
-    env: process.env,
-    out: (s) => process.stdout.write(`${s}\n`),
-    err: (s) => process.stderr.write(`${s}\n`),
-  });
-  process.exitCode = code;
-}
+if (isEntryScript()) await runOnProcess();

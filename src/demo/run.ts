@@ -11,6 +11,7 @@ import { createCustomer } from '../customers/customers.ts';
 import { addCardPaymentMethod } from '../customers/paymentMethods.ts';
 import { createSubscription } from '../subscriptions/create.ts';
 import { advanceTestClock } from '../renewals/advance.ts';
+import { deleteQueueKeys } from '../queue/cleanup.ts';
 import { DEMO_CARDS, DEMO_END, DEMO_PLANS, DEMO_START, demoCustomers, monthSteps, type DemoCustomer } from './scenario.ts';
 import { buildDemoReport, type DemoReport } from './report.ts';
 
@@ -85,9 +86,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     out('  README.md → "Architecture" for how a renewal is charged exactly once; npm test for the proofs.');
     return report;
   } finally {
-    await engine.queues.charge.obliterate({ force: true }).catch(() => {});
-    await engine.queues.maintenance.obliterate({ force: true }).catch(() => {});
     await engine.close();
+    await deleteQueueKeys(opts.redisUrl, prefix);
     if (opts.dropAfter) await dropDatabase(opts.databaseUrl);
   }
 }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { deleteQueueKeys } from '../../src/queue/cleanup.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger, silentLogger, type Logger } from '../../src/logger.ts';
 import { startEngine, type Engine, type EngineParts } from '../../src/engine.ts';
@@ -65,9 +65,8 @@ export async function startTestEngine(opts: {
       await advanceTestClock(engine.ctx.db, engine.queues, { to: new Date(iso), wait: true, stepMs: o.stepMs ?? DAY_MS, timeoutMs: 30_000 });
     },
     async stop() {
-      await engine.queues.charge.obliterate({ force: true }).catch(() => {});
-      await engine.queues.maintenance.obliterate({ force: true }).catch(() => {});
       await engine.close();
+      await wipeRedisPrefix(config.redisUrl, prefix);
       await t.drop();
     },
   };
@@ -108,20 +107,6 @@ export async function subscribe(ctx: AppContext, planCode: string, card: string 
 }
 
 /** Deletes every Redis key of this engine's prefix — a Redis restart that lost its data. */
-export async function wipeRedisPrefix(redisUrl: string, prefix: string): Promise<number> {
-  const r = new Redis(redisUrl);
-  let n = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) n += await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
-  return n;
-}
+export const wipeRedisPrefix = deleteQueueKeys;
 
 export { createLogger };

@@ -3,6 +3,7 @@ import { loadConfig } from '../../../src/config.ts';
 import { startEngine, type Engine } from '../../../src/engine.ts';
 import { silentLogger } from '../../../src/logger.ts';
 import { testQueuePrefix } from '../../support/db.ts';
+import { deleteQueueKeys } from '../../../src/queue/cleanup.ts';
 import { startCliHarness, expectBadInput, type CliHarness } from './harness.ts';
 
 /**
@@ -26,9 +27,8 @@ describe('billing subscriptions and billing clock', () => {
     cardId = (await h.json<{ id: string }>('payment-methods', 'add', '--customer', customerId, '--card-number', '4242424242424242', '--exp-month', '12', '--exp-year', '2035', '--cvc', '123')).id;
   });
   afterAll(async () => {
-    await engine?.queues.charge.obliterate({ force: true }).catch(() => {});
-    await engine?.queues.maintenance.obliterate({ force: true }).catch(() => {});
     await engine?.close();
+    if (h) await deleteQueueKeys(h.env.REDIS_URL ?? 'redis://127.0.0.1:6379', h.env.BILLING_QUEUE_PREFIX ?? '');
     await h?.close();
   });
 
