@@ -44,7 +44,9 @@ async function expectEveryPeriodChargedOnce(t: TestEngine, subIds: string[]): Pr
 }
 
 function spawnChargeWorker(t: TestEngine): ChildProcess {
-  const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'workers/charge.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/charge.ts'], {
+    // One process (tsx's loader in-process, not its CLI wrapper): SIGKILL must hit the worker itself.
+    cwd: process.cwd(),
     env: {
       ...process.env,
       DATABASE_URL: t.dbUrl,
