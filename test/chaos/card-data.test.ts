@@ -1,0 +1,110 @@
+import { describe, it, expect } from 'vitest';
+import { Writable } from 'node:stream';
+import { sql } from 'drizzle-orm';
+import { Redis } from 'ioredis';
+import { createLogger } from '../../src/logger.ts';
+import { createCustomer } from '../../src/customers/customers.ts';
+import { addCardPaymentMethod } from '../../src/customers/paymentMethods.ts';
+import { createSubscription } from '../../src/subscriptions/create.ts';
+import { startTestEngine, makePlan, CARDS } from '../support/engine.ts';
+
+/**
+ * Invariant 6 — no card data at rest — across the whole engine: debug logs of every part,
+ * every row of every table, every Redis key and value under the engine's prefix, and the
+ * errors a bad card produces. Card numbers are found by shape (13–19 digits passing Luhn),
+ * the security code by its exact (unusual) value.
+ */
+const CVC = '7319';
+const BAD_LUHN = '4242424242424241';
+
+function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+function cardLikeNumbers(text: string): string[] {
+  return (text.match(/(?<!\d)\d{13,19}(?!\d)/g) ?? []).filter((n) => luhn(n) && /^[2-6]/.test(n));
+}
+
+async function redisDump(url: string, prefix: string): Promise<string> {
+  const r = new Redis(url);
+  const parts: string[] = [];
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      for (const k of keys) {
+        const type = await r.type(k);
+        parts.push(k);
+        if (type === 'string') parts.push((await r.get(k)) ?? '');
+        else if (type === 'hash') parts.push(JSON.stringify(await r.hgetall(k)));
+        else if (type === 'list') parts.push(JSON.stringify(await r.lrange(k, 0, -1)));
+        else if (type === 'set') parts.push(JSON.stringify(await r.smembers(k)));
+        else if (type === 'zset') parts.push(JSON.stringify(await r.zrange(k, 0, -1, 'WITHSCORES')));
+        else if (type === 'stream') parts.push(JSON.stringify(await r.xrange(k, '-', '+')));
+      }
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+  return parts.join('\n');
+}
+
+describe('no card data at rest', () => {
+  it('leaves no card number or security code in logs, Postgres, Redis, errors or the gateway sandbox', { timeout: 60_000 }, async () => {
+    const logs: string[] = [];
+    const logger = createLogger({ level: 'trace', destination: new Writable({ write(chunk: Buffer, _e, cb) { logs.push(chunk.toString()); cb(); } }) });
+    // Notifications flow, jobs run, and Redis keeps some finished jobs: all of it is scanned.
+    const t = await startTestEngine({ start: '2027-09-30T12:00:00Z', logger });
+    const errors: string[] = [];
+    try {
+      const plan = await makePlan(t.ctx, { interval: 'week' });
+      const used = [CARDS.success, CARDS.softDecline, CARDS.threeDS, CARDS.noResponse, CARDS.approveThenDecline];
+      for (const card of used) {
+        const c = await createCustomer(t.ctx, { email: `c${card.slice(-4)}@example.com`, firstName: 'Card', lastName: 'Holder' });
+        const pm = await addCardPaymentMethod(t.ctx, { customerId: c.id, cardNumber: card, expMonth: '12', expYear: '2035', cvc: CVC });
+        await createSubscription(t.ctx, { customerId: c.id, planCode: plan, paymentMethodId: pm.id });
+        for (const bad of [{ cardNumber: BAD_LUHN, cvc: CVC }, { cardNumber: card, cvc: '12' }, { cardNumber: `${card.slice(0, 8)} ${card.slice(8)}`, cvc: 'x731' }]) {
+          await addCardPaymentMethod(t.ctx, { customerId: c.id, expMonth: '12', expYear: '2035', ...bad }).then(
+            () => { throw new Error('bad card accepted'); },
+            (err: Error) => { errors.push(`${err.message}\n${err.stack ?? ''}`); },
+          );
+        }
+      }
+      await t.advanceTo('2027-10-20T12:00:00Z');
+      await t.engine.sandbox!.flushNotifications();
+
+      const tables = await t.ctx.db.execute<{ table_name: string }>(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`);
+      let pgText = '';
+      for (const { table_name: name } of tables.rows) {
+        const rows = await t.ctx.db.execute<{ j: string }>(sql`select row_to_json(x)::text as j from ${sql.identifier(name)} x`);
+        pgText += rows.rows.map((r) => r.j).join('\n');
+      }
+      const redisText = await redisDump(t.config.redisUrl, t.prefix);
+      const sandboxText = JSON.stringify(t.engine.sandbox!.dump());
+      const logText = logs.join('');
+      const errText = errors.join('\n');
+
+      // The scans can find what they look for: the corpora are not empty and real.
+      expect(pgText).toContain('"last4":"4242"');
+      expect(logText.length).toBeGreaterThan(1000);
+      expect(redisText.length).toBeGreaterThan(0);
+      expect(errors).toHaveLength(15);
+      for (const [name, text] of Object.entries({ postgres: pgText, redis: redisText, logs: logText, errors: errText, sandbox: sandboxText })) {
+        expect(cardLikeNumbers(text), name).toEqual([]);
+        expect(text.includes(BAD_LUHN), name).toBe(false);
+        expect(new RegExp(`(?<![0-9A-Za-z])${CVC}(?![0-9A-Za-z])`).test(text), `${name} contains the security code`).toBe(false);
+      }
+      // And the detector itself works on a planted number.
+      expect(cardLikeNumbers(`x ${CARDS.success} y`)).toEqual([CARDS.success]);
+    } finally {
+      await t.stop();
+    }
+  });
+});
