@@ -31,7 +31,6 @@ const schema = z.object({
   BILLING_JOB_LOCK_MS: positiveInt.default(30_000),
   BILLING_SCAN_INTERVAL_MS: positiveInt.default(60_000),
   BILLING_SCAN_BATCH: positiveInt.default(500),
-  BILLING_LOOKAHEAD_MS: z.coerce.number().int().min(0).default(3_600_000),
   BILLING_INCOMPLETE_EXPIRY_HOURS: positiveInt.default(23),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -62,7 +61,6 @@ export interface Config {
   jobLockMs: number;
   scanIntervalMs: number;
   scanBatch: number;
-  lookaheadMs: number;
   incompleteExpiryHours: number;
   logLevel: string;
 }
@@ -128,7 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobLockMs: e.BILLING_JOB_LOCK_MS,
     scanIntervalMs: e.BILLING_SCAN_INTERVAL_MS,
     scanBatch: e.BILLING_SCAN_BATCH,
-    lookaheadMs: e.BILLING_LOOKAHEAD_MS,
     incompleteExpiryHours: e.BILLING_INCOMPLETE_EXPIRY_HOURS,
     logLevel: e.LOG_LEVEL,
   };
