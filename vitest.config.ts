@@ -8,5 +8,6 @@ export default defineConfig({
     // Files run in parallel; each gets its own database and queue prefix.
     pool: 'forks',
     maxWorkers: 2,
+    reporters: ['default', './test/support/summaryReporter.ts'],
   },
 });
