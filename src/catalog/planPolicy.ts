@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.ts';
-import { assertPositive, normalizeCurrency, parseAmount, type Money } from '../money.ts';
+import { assertPositive, normalizeCurrency, parseAmount, toAsiabillOrderAmount, type Money } from '../money.ts';
 import { parseInterval, type Interval } from '../billing/periods.ts';
 import { integerInRange, requiredText } from '../validation/text.ts';
 
@@ -66,6 +66,13 @@ export function validatePlanInput(input: PlanInput): PlanTerms {
   const currency = normalizeCurrency(input.currency);
   const price = parseAmount(input.amount, currency);
   assertPositive(price, 'amount');
+  // Every renewal sends this price as AsiaBill's orderAmount (at most 2 decimals): refuse a
+  // price the gateway could never be asked for (e.g. 1.234 KWD) now, not at the first renewal.
+  try {
+    toAsiabillOrderAmount(price);
+  } catch {
+    throw new ValidationError('amount', 'AsiaBill orderAmount: at most 2 decimals', `${input.amount} ${currency} cannot be charged through AsiaBill, which accepts at most 2 decimal places`);
+  }
   const interval = parseInterval(input.interval);
   const max = MAX_INTERVAL_COUNT[interval];
   const intervalCount = integerInRange(input.intervalCount ?? 1, 'intervalCount', 1, max, `1-${max} for interval ${interval}`);

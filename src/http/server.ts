@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { receiveNotification } from '../renewals/notifications.ts';
 import { verifyReturnQuery } from '../asiabill/returnUrl.ts';
@@ -44,8 +45,15 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
     }
   });
 
+  // Ready = started and Postgres answers (Postgres holds every fact; without it nothing
+  // can be recorded, so a load balancer should stop sending notifications here).
   app.get('/healthz', async (_req, reply) => {
     if (!opts.isReady()) return reply.code(503).send({ status: 'starting' });
+    try {
+      await opts.ctx.db.execute(sql`select 1`);
+    } catch {
+      return reply.code(503).send({ status: 'database unavailable' });
+    }
     return { status: 'ok' };
   });
   return app;

@@ -20,6 +20,9 @@ import { publicUrlOf } from './publicUrl.ts';
  *   3. record the outcome through applyOutcome (the same path notifications use).
  * A crash between 1 and 3 leaves a `started` attempt that the reconciler resolves.
  */
+/** AsiaBill codes that mean the request was refused before any payment processing. */
+const REFUSED_BEFORE_PROCESSING = /^[LP]\d{4}$/;
+
 export type ChargeSkip = 'invoice_not_found' | 'invoice_not_open' | 'not_billable' | 'not_due' | 'in_flight' | 'stale_job';
 
 export type ChargeResult =
@@ -89,11 +92,15 @@ export async function chargeInvoice(ctx: AppContext, invoiceId: string, opts: { 
   } catch (err) {
     if (err instanceof UnknownOutcomeError) {
       outcome = { status: 'unknown', orderInfo: errorMessage(err).slice(0, 500) };
-    } else if (err instanceof AsiabillApiError || err instanceof ValidationError) {
-      // A well-formed refusal (bad signature, stale time, parameter error) or a request we
-      // refused to send: definitely not charged, but not the card's fault either. It counts
-      // as a failed attempt so a persistent misconfiguration ends in dunning, not a hot loop.
+    } else if ((err instanceof AsiabillApiError && REFUSED_BEFORE_PROCESSING.test(err.code)) || err instanceof ValidationError) {
+      // A request-level (L000x) or parameter (P000x) refusal, or a request we refused to send:
+      // definitely not charged, but not the card's fault either. It counts as a failed
+      // attempt so a persistent misconfiguration ends in dunning, not a hot loop.
       outcome = { status: 'failed', orderInfo: errorMessage(err).slice(0, 500), declineCode: err.code };
+    } else if (err instanceof AsiabillApiError) {
+      // Any other code (S0001 "api request error", or one we have never seen) does not say
+      // whether the order was processed: reconcile it like a lost response.
+      outcome = { status: 'unknown', orderInfo: errorMessage(err).slice(0, 500) };
     } else {
       log.error({ err: errorMessage(err) }, 'charge call failed unexpectedly; the attempt stays open for the reconciler');
       throw err;

@@ -7,7 +7,8 @@ import { scanDueWork } from '../../src/renewals/scan.ts';
 import { setTestClock } from '../../src/db/testClock.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { AsiabillGateway } from '../../src/asiabill/types.ts';
-import { startTestEngine, makePlan, subscribe, CARDS, DAY_MS, type TestEngine } from '../support/engine.ts';
+import { startTestEngine, makePlan, makeCustomerWithCard, subscribe, CARDS, DAY_MS, type TestEngine } from '../support/engine.ts';
+import { createSubscription } from '../../src/subscriptions/create.ts';
 
 /**
  * Invariant 1 — at most one successful charge per invoice — under lost responses, a crash
@@ -76,6 +77,20 @@ describe('never charge twice', () => {
     expect(atts.map((a) => [a.attemptNo, a.status])).toEqual([[1, 'not_charged'], [2, 'succeeded']]);
     expect(new Set(atts.map((a) => a.orderNo)).size).toBe(2);
     expect(ledgerFor(inv.id).map((l) => l.status)).toEqual(['success']);
+  });
+
+  it('a generic system error on confirmCharge (S0001) is treated as unknown and reconciled, not as a decline', async () => {
+    const plan = await makePlan(t.ctx);
+    const { customerId, paymentMethodId } = await makeCustomerWithCard(t.ctx, CARDS.success);
+    t.engine.sandbox!.setKnobs({ failNextRequestsWith: 'S0001', failNextRequests: 1 });
+    const r = await createSubscription(t.ctx, { customerId, planCode: plan, paymentMethodId });
+    expect(r.charge?.kind === 'attempted' && r.charge.status).toBe('unknown');
+    // The gateway never saw it: once the request window has passed it is provably not charged.
+    const wall = new ManualClock(new Date(Date.now() + 13 * 60_000));
+    expect((await reconcileOpenAttempts({ ...t.ctx, wall })).notCharged).toBe(1);
+    const again = await chargeInvoice(t.ctx, r.invoiceId!);
+    expect(again.kind === 'attempted' && again.status).toBe('succeeded');
+    expect(ledgerFor(r.invoiceId!).map((l) => l.status)).toEqual(['success']);
   });
 
   it('twenty workers racing on one due invoice make exactly one attempt; four schedulers make one invoice per period', async () => {

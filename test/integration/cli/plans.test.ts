@@ -156,6 +156,7 @@ describe('billing plans', () => {
     ['interval count over the yearly maximum', ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'year', '--interval-count', '3'], 'intervalCount'],
     ['trial too long', ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month', '--trial-days', '731'], 'trialDays'],
     ['negative trial', ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month', '--trial-days=-1'], '--trial-days'],
+    ['three decimals AsiaBill cannot send (1.234 KWD)', ['--code', 'bad', '--name', 'x', '--amount', '1.234', '--currency', 'KWD', '--interval', 'month'], 'AsiaBill orderAmount'],
     ['unknown currency', ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'XYZ', '--interval', 'month'], 'currency'],
     ['empty name', ['--code', 'bad', '--name', '  ', '--amount', '5', '--currency', 'USD', '--interval', 'month'], 'name'],
     ['201-character name', ['--code', 'bad', '--name', 'n'.repeat(201), '--amount', '5', '--currency', 'USD', '--interval', 'month'], 'name'],
