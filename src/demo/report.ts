@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { formatMoney } from '../money.ts';
+import { formatTable, type Column } from '../cli/output.ts';
 
 /**
  * The demo's closing summary, computed from Postgres and cross-checked against the sandbox's
@@ -22,10 +23,10 @@ export interface DemoReport {
   elapsedMs: number;
 }
 
-function table(headers: string[], rows: string[][], rightFrom = 1): string[] {
-  const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (r: string[]) => r.map((c, i) => (i >= rightFrom ? c.padStart(w[i] ?? 0) : c.padEnd(w[i] ?? 0))).join('  ').trimEnd();
-  return [fmt(headers), fmt(w.map((n) => '-'.repeat(n))), ...rows.map(fmt)];
+/** The demo's tables: first column left-aligned, the numbers right-aligned. */
+function table(headers: string[], rows: string[][]): string[] {
+  const columns: Column<string[]>[] = headers.map((header, i) => ({ header, value: (r) => r[i] ?? '', align: i === 0 ? 'left' : 'right' }));
+  return formatTable(columns, rows);
 }
 
 export async function buildDemoReport(db: Db, ledger: readonly LedgerLike[], elapsedMs: number): Promise<DemoReport> {

@@ -1,7 +1,7 @@
 import { formatMoney } from '../../money.ts';
 import { formatInZone } from '../../billing/periods.ts';
 import type { SubscriptionView, SubscriptionDetail } from '../../subscriptions/queries.ts';
-import { cell, formatTimestamp, moneyJson, type Column, type JsonObject } from '../output.ts';
+import { cell, formatKeyValue, formatTable, moneyJson, type Column, type JsonObject } from '../output.ts';
 import { describeInterval } from './plan.ts';
 
 /** How a subscription looks on the command line, in both output forms. */
@@ -72,22 +72,20 @@ export function subscriptionDetailLines(d: SubscriptionDetail): string[] {
     ['next renewal', s.nextRenewalAt ? formatInZone(s.nextRenewalAt, s.timeZone) : cell(null)],
     ['cancel at period end', s.cancelAtPeriodEnd ? 'yes' : 'no'],
   ];
-  const width = Math.max(...kv.map(([k]) => k.length + 1));
-  const lines = kv.map(([k, v]) => `${`${k}:`.padEnd(width)}  ${v}`);
+  const lines = formatKeyValue(kv);
   lines.push('', 'invoices:');
-  const rows = d.invoices.map((i) => ({
-    period: `${i.periodIndex}`,
-    start: formatInZone(i.periodStart, s.timeZone),
-    amount: formatMoney({ amount: i.amount, currency: i.currency }),
-    status: i.status,
-    attempts: i.attempts.map((a) => `${a.tokenType}:${a.status}`).join(' ') || '-',
-    id: i.id,
-  }));
-  const cols: Array<keyof (typeof rows)[number]> = ['period', 'start', 'amount', 'status', 'attempts', 'id'];
-  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
-  lines.push(cols.map((c, i) => c.toUpperCase().padEnd(w[i] ?? 0)).join('  ').trimEnd());
-  for (const r of rows) lines.push(cols.map((c, i) => r[c].padEnd(w[i] ?? 0)).join('  ').trimEnd());
+  lines.push(...formatTable(INVOICE_COLUMNS(s.timeZone), d.invoices));
   return lines;
 }
 
-export { formatTimestamp };
+type InvoiceWithAttempts = SubscriptionDetail['invoices'][number];
+
+const INVOICE_COLUMNS = (zone: string): readonly Column<InvoiceWithAttempts>[] => [
+  { header: 'PERIOD', value: (i) => String(i.periodIndex), align: 'right' },
+  { header: 'START', value: (i) => formatInZone(i.periodStart, zone) },
+  { header: 'AMOUNT', value: (i) => formatMoney({ amount: i.amount, currency: i.currency }), align: 'right' },
+  { header: 'STATUS', value: (i) => i.status },
+  { header: 'ATTEMPTS', value: (i) => cell(i.attempts.map((a) => `${a.tokenType}:${a.status}`).join(' ')) },
+  { header: 'ID', value: (i) => i.id },
+];
+
