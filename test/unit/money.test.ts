@@ -386,7 +386,9 @@ describe('properties', () => {
       const digits = (min: number, max: number) =>
         fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((d) => d.join(''));
       const frac = exponent === 0 ? fc.constant('') : digits(0, exponent);
-      return fc.tuple(fc.constant(cur), digits(1, 12), frac);
+      // At most 15 significant digits in minor units, so every value is a safe integer
+      // (16 digits can pass 2^53: 907000000000 CLF is 9.07e15 minor units, and is refused).
+      return fc.tuple(fc.constant(cur), digits(1, 15 - exponent), frac);
     });
     fc.assert(
       fc.property(decimalText, ([cur, intPart, fracPart]) => {
