@@ -107,7 +107,9 @@ export async function chargeInvoice(ctx: AppContext, invoiceId: string, opts: { 
     }
   }
   log.info({ status: outcome.status }, 'charge attempt');
-  const after = await ctx.time.now();
+  // Engine time at the end of the call, without a second clock read (under the test clock a
+  // read is a query): the start time plus the real time the call took.
+  const after = new Date(now.getTime() + (ctx.wall.now().getTime() - prepared.requestTime.getTime()));
   const applied = await ctx.db.transaction((tx) => applyOutcome(tx, prepared.attemptId, outcome, after, 'response', { invoiceId: prepared.invoiceId, subscriptionId: prepared.subscriptionId }));
   return {
     kind: 'attempted',
