@@ -22,6 +22,7 @@ const schema = z.object({
   ASIABILL_SIGN_KEY: z.string().min(1).optional(),
   ASIABILL_TIMEOUT_MS: positiveInt.default(30_000),
   BILLING_SANDBOX_PORT: z.coerce.number().int().min(1).max(65535).default(8091),
+  BILLING_SANDBOX_HOST: z.string().min(1).default('127.0.0.1'),
   BILLING_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   BILLING_HTTP_HOST: z.string().default('127.0.0.1'),
   BILLING_PUBLIC_URL: urlString.optional(),
@@ -41,6 +42,7 @@ export interface GatewayConfig {
   openapiUrl: string;
   /** Only for kind 'sandbox': where `billing run` / `billing sandbox` serve it. */
   sandboxPort?: number;
+  sandboxHost?: string;
   gatewayNo: string;
   signKey: string;
   timeoutMs: number;
@@ -89,12 +91,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const set = gatewayVars.filter((k) => e[k] !== undefined);
   let gateway: GatewayConfig;
   if (set.length === 0) {
-    const base = `http://127.0.0.1:${e.BILLING_SANDBOX_PORT}`;
+    const reachAt = e.BILLING_SANDBOX_HOST === '0.0.0.0' ? '127.0.0.1' : e.BILLING_SANDBOX_HOST;
+    const base = `http://${reachAt}:${e.BILLING_SANDBOX_PORT}`;
     gateway = {
       kind: 'sandbox',
       paymentUrl: `${base}/V2022-03`,
       openapiUrl: `${base}/openApi/V2022-03`,
       sandboxPort: e.BILLING_SANDBOX_PORT,
+      sandboxHost: e.BILLING_SANDBOX_HOST,
       gatewayNo: SANDBOX_GATEWAY_NO,
       signKey: SANDBOX_SIGN_KEY,
       timeoutMs: e.ASIABILL_TIMEOUT_MS,
