@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import { createContext, gatewayFromConfig, type AppContext } from './context.ts';
-import type { Database } from './db/client.ts';
 import { openQueues, redisConnection, type Queues } from './queue/connection.ts';
 import { QUEUES, SCAN_SCHEDULER_ID, RECONCILE_SCHEDULER_ID, type ChargeJob, type MaintenanceJob } from './queue/names.ts';
 import { runChargeJob, runMaintenanceJob, type JobDeps } from './renewals/jobs.ts';
@@ -123,13 +122,9 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
         if (http) await http.close();
         await queues.close();
         if (sandbox) await sandbox.close();
-        await closeDatabase(database);
+        await database.close();
       })();
       return closing;
     },
   };
-}
-
-async function closeDatabase(database: Database): Promise<void> {
-  await database.close();
 }

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.ts';
+import { passesLuhn } from '../../src/asiabill/luhn.ts';
 import { createCustomer } from '../../src/customers/customers.ts';
 import { addCardPaymentMethod } from '../../src/customers/paymentMethods.ts';
 import { createSubscription } from '../../src/subscriptions/create.ts';
@@ -17,18 +18,8 @@ import { startTestEngine, makePlan, CARDS } from '../support/engine.ts';
 const CVC = '7319';
 const BAD_LUHN = '4242424242424241';
 
-function luhn(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
 function cardLikeNumbers(text: string): string[] {
-  return (text.match(/(?<!\d)\d{13,19}(?!\d)/g) ?? []).filter((n) => luhn(n) && /^[2-6]/.test(n));
+  return (text.match(/(?<!\d)\d{13,19}(?!\d)/g) ?? []).filter((n) => passesLuhn(n) && /^[2-6]/.test(n));
 }
 
 async function redisDump(url: string, prefix: string): Promise<string> {

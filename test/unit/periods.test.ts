@@ -17,21 +17,8 @@ import {
   validateSchedule,
   validateTimeZone,
 } from '../../src/billing/periods.ts';
+import { validationError } from '../support/validation.ts';
 
-function validationError(fn: () => unknown, field: string, rule?: string): ValidationError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(ValidationError);
-  const err = caught as ValidationError;
-  expect(err.field).toBe(field);
-  expect(err.message.startsWith(`${field}: `)).toBe(true);
-  if (rule !== undefined) expect(err.rule).toBe(rule);
-  return err;
-}
 
 function schedule(anchorText: string, timeZone: string, interval: Interval, intervalCount = 1): Schedule {
   return { anchor: parseAnchor(anchorText, timeZone), interval, intervalCount, timeZone };
