@@ -18,6 +18,10 @@ import { applyOutcome, type Outcome } from './outcome.ts';
  *  - `pending` attempts (3-D Secure) are looked up too, in case a notification was lost.
  */
 export const REQUEST_WINDOW_MS = 10 * 60 * 1000;
+/**
+ * Covers clock skew between us and AsiaBill (the window is judged on *their* clock) plus
+ * search-index lag. It must stay larger than the worst skew NTP allows on the engine hosts.
+ */
 export const RECONCILE_MARGIN_MS = 2 * 60 * 1000;
 /** A `started` attempt younger than this may still be in a live worker's hands. */
 export const STARTED_GRACE_MS = 5 * 1000;
