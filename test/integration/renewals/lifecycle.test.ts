@@ -26,7 +26,7 @@ describe('subscription lifecycle on the test clock', () => {
     expect(done.charge?.kind === 'attempted' && done.charge.status).toBe('pending');
     await t.engine.sandbox!.completeThreeDS(done.charge?.kind === 'attempted' ? done.charge.orderNo : '', 'success');
     // The notification arrives asynchronously at our HTTP endpoint.
-    for (let i = 0; i < 100 && (await sub(done.subscriptionId)).status !== 'active'; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 400 && (await sub(done.subscriptionId)).status !== 'active'; i++) await new Promise((r) => setTimeout(r, 50));
     expect((await sub(done.subscriptionId)).status).toBe('active');
     expect((await attemptsOf(done.subscriptionId)).map((a) => [a.tokenType, a.status])).toEqual([['InitRecurring', 'succeeded']]);
 
@@ -95,7 +95,7 @@ describe('subscription lifecycle on the test clock', () => {
     const [att] = await attemptsOf(r.subscriptionId);
     expect(att).toMatchObject({ tokenType: 'InitRecurring', status: 'pending' });
     await t.engine.sandbox!.completeThreeDS(att!.orderNo, 'success');
-    for (let i = 0; i < 100 && (await sub(r.subscriptionId)).status !== 'active'; i++) await new Promise((res) => setTimeout(res, 50));
+    for (let i = 0; i < 400 && (await sub(r.subscriptionId)).status !== 'active'; i++) await new Promise((res) => setTimeout(res, 50));
     expect((await sub(r.subscriptionId)).status).toBe('active');
   });
 
