@@ -1,10 +1,11 @@
-import { and, asc, desc, eq, inArray, lt, or } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, or } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { AppContext } from '../context.ts';
 import { chargeAttempts, gatewayNotifications } from '../db/schema.ts';
 import type { TransactionRecord } from '../asiabill/types.ts';
 import { errorMessage } from '../errors.ts';
 import { applyOutcome, type Outcome } from './outcome.ts';
+import { PENDING_POLL_GIVE_UP_MS, pendingCheckDue } from '../billing/reconcilePolicy.ts';
 
 /**
  * Resolves attempts whose outcome is open, without ever charging blindly:
@@ -40,13 +41,21 @@ export interface ReconcileReport {
 export async function reconcileOpenAttempts(ctx: AppContext, opts: { batch?: number } = {}): Promise<ReconcileReport> {
   const wallNow = ctx.wall.now();
   const startedBefore = new Date(wallNow.getTime() - ctx.config.gateway.timeoutMs - STARTED_GRACE_MS);
-  const rows = await ctx.db.select({ id: chargeAttempts.id }).from(chargeAttempts)
+  const batch = opts.batch ?? 200;
+  // Unknown outcomes first: they block a new attempt, and they resolve within ~12 minutes.
+  const unresolved = await ctx.db.select({ id: chargeAttempts.id }).from(chargeAttempts)
     .where(or(
-      inArray(chargeAttempts.status, ['unknown', 'pending']),
+      eq(chargeAttempts.status, 'unknown'),
       and(eq(chargeAttempts.status, 'started'), lt(chargeAttempts.requestTime, startedBefore)),
     ))
     .orderBy(asc(chargeAttempts.requestTime))
-    .limit(opts.batch ?? 200);
+    .limit(batch);
+  const pending = await ctx.db.select({ id: chargeAttempts.id, requestTime: chargeAttempts.requestTime, checks: chargeAttempts.reconcileChecks })
+    .from(chargeAttempts)
+    .where(and(eq(chargeAttempts.status, 'pending'), gt(chargeAttempts.requestTime, new Date(wallNow.getTime() - PENDING_POLL_GIVE_UP_MS))))
+    .orderBy(asc(chargeAttempts.requestTime))
+    .limit(batch * 5);
+  const rows = [...unresolved, ...pending.filter((p) => pendingCheckDue(p.requestTime, p.checks, wallNow)).slice(0, batch)];
   const report: ReconcileReport = { checked: 0, resolved: 0, notCharged: 0, stillOpen: 0 };
   for (const { id } of rows) {
     report.checked += 1;
