@@ -36,7 +36,7 @@ async function setup(name: string) {
   await migrateDatabase(url.toString());
   const prefix = `billing-bench-${randomBytes(4).toString('hex')}`;
   const config = loadConfig({ DATABASE_URL: url.toString(), BILLING_QUEUE_PREFIX: prefix, BILLING_CLOCK: 'test', BILLING_HTTP_PORT: '0', BILLING_SCAN_INTERVAL_MS: '3600000', BILLING_CHARGE_CONCURRENCY: String(CONCURRENCY), LOG_LEVEL: 'silent' });
-  const engine = await startEngine({ config, logger: silentLogger, parts: { http: true, scheduler: true, charge: true, sandbox: true }, sandboxOptions: { port: 0, notify: { delayMs: 3_600_000 } } });
+  const engine = await startEngine({ config, logger: silentLogger, parts: { http: true, scheduler: true, charge: true, sandbox: true }, sandboxOptions: { port: 0, stateFile: undefined, notify: { delayMs: 3_600_000 } } });
   await setTestClock(engine.ctx.db, START);
   const ctx = engine.ctx;
   await createPlan(ctx.db, START, { code: 'bench', name: 'Bench', amount: '9.99', currency: 'USD', interval: 'month' });

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from './errors.ts';
 
@@ -23,6 +25,7 @@ const schema = z.object({
   ASIABILL_TIMEOUT_MS: positiveInt.default(30_000),
   BILLING_SANDBOX_PORT: z.coerce.number().int().min(1).max(65535).default(8091),
   BILLING_SANDBOX_HOST: z.string().min(1).default('127.0.0.1'),
+  BILLING_SANDBOX_STATE: z.string().min(1).optional(),
   BILLING_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   BILLING_HTTP_HOST: z.string().default('127.0.0.1'),
   BILLING_PUBLIC_URL: urlString.optional(),
@@ -43,6 +46,8 @@ export interface GatewayConfig {
   /** Only for kind 'sandbox': where `billing run` / `billing sandbox` serve it. */
   sandboxPort?: number;
   sandboxHost?: string;
+  /** JSON file the sandbox keeps its state in across restarts; undefined = memory only. */
+  sandboxStateFile?: string;
   gatewayNo: string;
   signKey: string;
   timeoutMs: number;
@@ -99,6 +104,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       openapiUrl: `${base}/openApi/V2022-03`,
       sandboxPort: e.BILLING_SANDBOX_PORT,
       sandboxHost: e.BILLING_SANDBOX_HOST,
+      // Like a real gateway, the sandbox remembers customers across restarts of `billing run`
+      // (a file per port in the temp directory); BILLING_SANDBOX_STATE=none keeps it in memory.
+      sandboxStateFile: e.BILLING_SANDBOX_STATE === 'none' ? undefined
+        : (e.BILLING_SANDBOX_STATE ?? join(tmpdir(), `asiabill-billing-sandbox-${e.BILLING_SANDBOX_PORT}.json`)),
       gatewayNo: SANDBOX_GATEWAY_NO,
       signKey: SANDBOX_SIGN_KEY,
       timeoutMs: e.ASIABILL_TIMEOUT_MS,

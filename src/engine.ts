@@ -48,7 +48,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   let config = opts.config;
   let sandbox: Sandbox | null = null;
   if (parts.sandbox && config.gateway.kind === 'sandbox' && !opts.overrides?.gateway) {
-    sandbox = await startSandbox({ port: config.gateway.sandboxPort ?? 0, host: config.gateway.sandboxHost ?? '127.0.0.1', gatewayNo: config.gateway.gatewayNo, signKey: config.gateway.signKey, logger: logger.child({ part: 'sandbox' }), ...opts.sandboxOptions });
+    sandbox = await startSandbox({ port: config.gateway.sandboxPort ?? 0, host: config.gateway.sandboxHost ?? '127.0.0.1', stateFile: config.gateway.sandboxStateFile, gatewayNo: config.gateway.gatewayNo, signKey: config.gateway.signKey, logger: logger.child({ part: 'sandbox' }), ...opts.sandboxOptions });
     config = { ...config, gateway: { ...config.gateway, paymentUrl: sandbox.paymentUrl, openapiUrl: sandbox.openapiUrl } };
     logger.info({ url: sandbox.url }, 'AsiaBill sandbox started (no AsiaBill credentials configured)');
   }

@@ -45,7 +45,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   };
   const config = loadConfig(env);
   const logger = createLogger({ level: config.logLevel, name: 'demo', destination: process.stderr });
-  const engine = await startEngine({ config, logger, parts: ALL_PARTS, sandboxOptions: { port: 0, notify: { delayMs: 20, retryScheduleMs: [200, 500, 1000, 2000] } } });
+  const engine = await startEngine({ config, logger, parts: ALL_PARTS, sandboxOptions: { port: 0, stateFile: undefined, notify: { delayMs: 20, retryScheduleMs: [200, 500, 1000, 2000] } } });
   try {
     const ctx = engine.ctx;
     await setTestClock(ctx.db, new Date(DEMO_START));

@@ -1,6 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestDatabase, testQueuePrefix } from '../support/db.ts';
 import { wipeRedisPrefix } from '../support/engine.ts';
 
@@ -22,10 +25,12 @@ describe('billing run', () => {
   it('starts the whole engine (with the sandbox), reports healthy, and stops cleanly on SIGTERM', { timeout: 60_000 }, async () => {
     const t = await createTestDatabase();
     const prefix = testQueuePrefix();
+    const stateDir = mkdtempSync(join(tmpdir(), 'billing-run-'));
+    const stateFile = join(stateDir, 'sandbox.json');
     try {
       const [httpPort, sandboxPort] = [await freePort(), await freePort()];
       const child = spawn(process.execPath, ['bin/billing.mjs', 'run'], {
-        env: { ...process.env, DATABASE_URL: t.url, BILLING_QUEUE_PREFIX: prefix, BILLING_HTTP_PORT: String(httpPort), BILLING_SANDBOX_PORT: String(sandboxPort), LOG_LEVEL: 'info' },
+        env: { ...process.env, DATABASE_URL: t.url, BILLING_QUEUE_PREFIX: prefix, BILLING_HTTP_PORT: String(httpPort), BILLING_SANDBOX_PORT: String(sandboxPort), BILLING_SANDBOX_STATE: stateFile, LOG_LEVEL: 'info' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
@@ -50,9 +55,12 @@ describe('billing run', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(stdout).toContain('stopped cleanly');
+      // The sandbox kept its state for the next start.
+      expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toMatchObject({ version: 1, customers: [] });
     } finally {
       await wipeRedisPrefix(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix);
       await t.drop();
+      rmSync(stateDir, { recursive: true, force: true });
     }
   });
 });

@@ -51,7 +51,7 @@ export async function startTestEngine(opts: {
   const engine = await startEngine({
     config, logger,
     parts: { http: true, scheduler: true, charge: true, sandbox: true, ...opts.parts },
-    sandboxOptions: { port: 0, logger, notify: { delayMs: 5, retryScheduleMs: [100, 200, 400, 800], ...opts.sandboxNotify } },
+    sandboxOptions: { port: 0, stateFile: undefined, logger, notify: { delayMs: 5, retryScheduleMs: [100, 200, 400, 800], ...opts.sandboxNotify } },
     overrides: opts.overrides,
   });
   await setTestClock(engine.ctx.db, new Date(opts.start));

@@ -9,6 +9,7 @@ import type { Sandbox } from './types.ts';
 
 export interface SandboxCliOptions {
   port: number;
+  stateFile?: string;
   gatewayNo?: string;
   signKey?: string;
   host?: string;
@@ -21,6 +22,7 @@ export async function runSandboxCli(opts: SandboxCliOptions): Promise<Sandbox> {
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const sandbox = await startSandbox({
     port: opts.port,
+    ...(opts.stateFile !== undefined ? { stateFile: opts.stateFile } : {}),
     ...(opts.host !== undefined ? { host: opts.host } : {}),
     ...(opts.gatewayNo !== undefined ? { gatewayNo: opts.gatewayNo } : {}),
     ...(opts.signKey !== undefined ? { signKey: opts.signKey } : {}),
@@ -31,6 +33,7 @@ export async function runSandboxCli(opts: SandboxCliOptions): Promise<Sandbox> {
   print(`  OpenAPI     : ${sandbox.openapiUrl}`);
   print(`  gateway no  : ${sandbox.gatewayNo}`);
   print(`  sign key    : ${sandbox.signKey}`);
+  if (opts.stateFile) print(`  state file  : ${opts.stateFile}`);
   print('  test cards (any future expiry, CVC 123):');
   for (const [card, behaviour] of Object.entries(TEST_CARDS)) print(`    ${card}  ${behaviour}`);
   return sandbox;

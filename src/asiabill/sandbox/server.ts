@@ -18,6 +18,8 @@ import { Notifier } from './notifier.ts';
 import { Refunds } from './refunds.ts';
 import { OPENAPI_PREFIX, PAYMENT_PREFIX, registerApiRoutes } from './routes.ts';
 import { SandboxStore } from './store.ts';
+import { loadSnapshot, saveSnapshot } from './persistence.ts';
+import type { Logger } from '../../logger.ts';
 import type { Sandbox, SandboxOptions } from './types.ts';
 
 /** AsiaBill's public test credentials (API.md §1). */
@@ -32,6 +34,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const knobs = new KnobState(opts.notify);
   const store = new SandboxStore();
+  if (opts.stateFile) loadSnapshot(store, opts.stateFile);
   const notifier = new Notifier({ gatewayNo, signKey, logger, knobs: () => knobs.notify });
   let url = '';
   const charges = new ChargeEngine({ store, notifier, baseUrl: () => url });
@@ -65,6 +68,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   logger.info({ url, gatewayNo }, 'AsiaBill sandbox listening');
 
   let closed = false;
+  const saver = opts.stateFile ? setInterval(() => saveQuietly(store, opts.stateFile ?? '', logger), 1000) : null;
   return {
     url,
     paymentUrl: url + PAYMENT_PREFIX,
@@ -91,6 +95,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       notifier.close();
       holds.releaseAll();
       await app.close();
+      if (saver) clearInterval(saver);
+      if (opts.stateFile) saveQuietly(store, opts.stateFile, logger);
     },
   };
+}
+
+function saveQuietly(store: SandboxStore, file: string, logger: Logger): void {
+  try {
+    saveSnapshot(store, file);
+  } catch (err) {
+    logger.warn({ file, err: err instanceof Error ? err.message : String(err) }, 'could not save sandbox state');
+  }
 }

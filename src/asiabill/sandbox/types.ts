@@ -41,6 +41,8 @@ export interface SandboxKnobs extends Partial<NotifyKnobs> {
 
 export interface SandboxOptions {
   port?: number;
+  /** Keep state in this JSON file across restarts (no card data is ever in it). */
+  stateFile?: string;
   host?: string;
   gatewayNo?: string;
   signKey?: string;

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliDeps } from '../deps.ts';
 import { parseIntegerOption } from '../options.ts';
@@ -13,8 +15,10 @@ export function register(program: Command, deps: CliDeps): void {
       // meaningful (they configure the sandbox), while the engine wants all four or none.
       const envPort = deps.env.BILLING_SANDBOX_PORT;
       const port = parseIntegerOption(opts.port ?? envPort ?? '8091', opts.port !== undefined ? '--port' : 'BILLING_SANDBOX_PORT', { min: 0, max: 65535 });
+      const state = deps.env.BILLING_SANDBOX_STATE;
       const sandbox = await runSandboxCli({
         port,
+        stateFile: state === 'none' ? undefined : (state || join(tmpdir(), `asiabill-billing-sandbox-${port}.json`)),
         gatewayNo: deps.env.ASIABILL_GATEWAY_NO || SANDBOX_GATEWAY_NO,
         signKey: deps.env.ASIABILL_SIGN_KEY || SANDBOX_SIGN_KEY,
         print: deps.out,
