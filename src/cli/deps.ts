@@ -34,7 +34,8 @@ export function createCliDeps(io: CliIo): CliDeps {
   const getLogger = (): Logger => {
     // Logs go to stderr, never stdout: stdout carries the command's result (maybe JSON).
     logger ??= createLogger({
-      level: getConfig().logLevel,
+      // A person at a terminal wants results, not the engine's info lines; LOG_LEVEL wins.
+      level: io.env.LOG_LEVEL ? getConfig().logLevel : 'warn',
       name: 'billing-cli',
       destination: { write: (line: string) => io.err(line.replace(/\n$/, '')) },
     });

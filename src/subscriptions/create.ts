@@ -42,7 +42,8 @@ export async function createSubscription(ctx: AppContext, input: CreateSubscript
   const now = await ctx.time.now();
   const timeZone = input.timeZone ?? 'UTC';
   validateTimeZone(timeZone, 'timezone');
-  const start = input.start ?? now;
+  // Anchors are whole seconds: period boundaries read cleanly and match what people type.
+  const start = new Date(Math.floor((input.start ?? now).getTime() / 1000) * 1000);
   if (start.getTime() > now.getTime() + MAX_START_SKEW_MS) {
     throw new ValidationError('start', 'not in the future', `${start.toISOString()} is after the engine's current time ${now.toISOString()}`);
   }
