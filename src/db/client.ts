@@ -23,8 +23,43 @@ pg.types.setTypeParser(20, (v) => {
 
 export function openDatabase(url: string, opts: { max?: number } = {}): Database {
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
-  // An idle client error (server restart) must not crash the process; the pool replaces it.
+  // A Postgres restart kills every connection. For an idle one the pool emits 'error'; for a
+  // checked-out one the client itself does, between two statements of a transaction. An
+  // unhandled 'error' event would crash the process, so both are absorbed here: the query
+  // that was running fails on its own (and its job is retried), and the pool reconnects.
   pool.on('error', () => {});
+  pool.on('connect', (client) => { client.on('error', () => {}); });
   const db = drizzle(pool, { schema });
+  db.transaction = pooledTransaction(pool);
   return { db, pool, close: () => pool.end() };
+}
+
+/**
+ * drizzle-orm 0.45's pooled `transaction()` runs BEGIN outside its try/finally, so a BEGIN that
+ * fails (the connection died: a Postgres restart) never releases the client, and a failed
+ * ROLLBACK hands a dead client back to the pool (drizzle-team/drizzle-orm#6241, #6114). A few
+ * restarts and the pool is exhausted for good. So we check the client out ourselves, run
+ * drizzle's transaction on that one client, and on any failure release it *with* the error,
+ * which makes pg-pool destroy it instead of reusing it. Remove once drizzle ships the fix.
+ */
+function pooledTransaction(pool: pg.Pool): Db['transaction'] {
+  // pg-pool reuses client objects, so one drizzle wrapper per physical connection.
+  const perClient = new WeakMap<pg.PoolClient, Db>();
+  return async (fn, config) => {
+    const client = await pool.connect();
+    let clientDb = perClient.get(client);
+    if (!clientDb) {
+      clientDb = drizzle(client, { schema });
+      perClient.set(client, clientDb);
+    }
+    let failure: Error | undefined;
+    try {
+      return await clientDb.transaction(fn, config);
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      client.release(failure);
+    }
+  };
 }

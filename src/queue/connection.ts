@@ -19,10 +19,15 @@ export function redisConnection(url: string): ConnectionOptions {
   };
 }
 
-/** Completed/failed jobs are removed so a job id is free again once its work is recorded in Postgres. */
+/**
+ * Finished jobs are removed, failed ones too: a job id (derived from Postgres ids) must be
+ * free again for the next scan to re-enqueue the same work. A failed job kept in Redis would
+ * make that re-enqueue a silent no-op — after a long database outage, a due charge would
+ * never run. Failures are logged by the worker instead.
+ */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: true,
-  removeOnFail: { count: 1000 },
+  removeOnFail: true,
   attempts: 5,
   backoff: { type: 'exponential', delay: 1000 },
 };
