@@ -2,7 +2,7 @@
  * The sandbox's in-memory state. Card data never enters it: payment methods and charges
  * keep a brand, last four, expiry and the *behaviour* derived from the test card number.
  */
-import type { BillingDetail, Customer, OrderStatus, TokenType } from '../types.ts';
+import type { BillingDetail, Customer } from '../types.ts';
 import type { CardFacts } from './cards.ts';
 import type { LedgerEntry, RefundEntry, StoredPaymentMethod } from './types.ts';
 
@@ -13,19 +13,8 @@ export interface PendingBinding extends CardFacts {
   billingDetail: BillingDetail;
 }
 
-export interface StoredCharge {
-  kind: 'charge' | 'checkout';
-  orderNo: string;
-  tradeNo: string;
-  tokenType?: TokenType;
-  amount: string;
-  currency: string;
-  status: OrderStatus;
-  orderInfo: string;
-  customerId?: string;
-  pmId?: string;
-  remark?: string;
-  paymentMethod?: string;
+/** What the ledger shows, plus what only the sandbox needs to finish or notify a charge. */
+export interface StoredCharge extends Omit<LedgerEntry, 'createdAt'> {
   callbackUrl?: string;
   returnUrl: string;
   maskCardNo?: string;
