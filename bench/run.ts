@@ -13,13 +13,13 @@ import { startEngine } from '../src/engine.ts';
 import { loadConfig } from '../src/config.ts';
 import { silentLogger } from '../src/logger.ts';
 import { migrateDatabase, dropDatabase } from '../src/db/migrate.ts';
-import { setTestClock } from '../src/db/testClock.ts';
+import { setTestClock } from '../src/testClock/store.ts';
 import { createPlan } from '../src/catalog/plans.ts';
 import { createCustomer } from '../src/customers/customers.ts';
 import { addCardPaymentMethod } from '../src/customers/paymentMethods.ts';
 import { createSubscription } from '../src/subscriptions/create.ts';
 import { scanDueWork } from '../src/renewals/scan.ts';
-import { waitQuiet } from '../src/renewals/advance.ts';
+import { waitQuiet } from '../src/testClock/advance.ts';
 import { chargeAttempts, invoices, subscriptions } from '../src/db/schema.ts';
 import { buildChargeRequest } from '../src/renewals/chargeRequest.ts';
 import { deleteQueueKeys } from '../src/queue/cleanup.ts';
@@ -39,7 +39,7 @@ async function setup(name: string) {
   const engine = await startEngine({ config, logger: silentLogger, parts: { http: true, scheduler: true, charge: true, sandbox: true }, sandboxOptions: { port: 0, stateFile: undefined, notify: { delayMs: 3_600_000 } } });
   await setTestClock(engine.ctx.db, START);
   const ctx = engine.ctx;
-  await createPlan(ctx.db, START, { code: 'bench', name: 'Bench', amount: '9.99', currency: 'USD', interval: 'month' });
+  await createPlan(ctx, { code: 'bench', name: 'Bench', amount: '9.99', currency: 'USD', interval: 'month' });
   for (let i = 0; i < N; i++) {
     const c = await createCustomer(ctx, { email: `b${i}@example.com`, firstName: 'Bench', lastName: `N${i}` });
     const pm = await addCardPaymentMethod(ctx, { customerId: c.id, cardNumber: '4242424242424242', expMonth: '12', expYear: '2035', cvc: '123' });

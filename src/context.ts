@@ -4,7 +4,7 @@ import { openDatabase } from './db/client.ts';
 import type { AsiabillGateway } from './asiabill/types.ts';
 import { AsiabillClient } from './asiabill/client.ts';
 import { systemTime, wallClock, type Clock, type TimeSource } from './clock.ts';
-import { dbTestClock } from './db/testClock.ts';
+import { dbTestClock } from './testClock/store.ts';
 import type { Logger } from './logger.ts';
 
 /**

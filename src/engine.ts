@@ -7,7 +7,7 @@ import { openQueues, redisConnection, type Queues } from './queue/connection.ts'
 import { QUEUES, SCAN_SCHEDULER_ID, RECONCILE_SCHEDULER_ID, type ChargeJob, type MaintenanceJob } from './queue/names.ts';
 import { runChargeJob, runMaintenanceJob, type JobDeps } from './renewals/jobs.ts';
 import { buildHttpServer } from './http/server.ts';
-import { startSandbox, type Sandbox } from './asiabill/sandbox/index.ts';
+import { startSandbox, type Sandbox } from './sandbox/index.ts';
 import { errorMessage } from './errors.ts';
 
 /**

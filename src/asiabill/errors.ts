@@ -10,6 +10,7 @@
  */
 import { BillingError, ValidationError } from '../errors.ts';
 import { redactCardNumbers } from './redact.ts';
+import { isParameterRefusal, isRefusedBeforeProcessing } from './codes.ts';
 
 /** A well-formed `{code, message}` envelope whose code is not a success code (/^0+$/). */
 export class AsiabillApiError extends BillingError {
@@ -21,6 +22,16 @@ export class AsiabillApiError extends BillingError {
     super(code, `AsiaBill ${code}: ${safe}`);
     this.apiMessage = safe;
     this.httpStatus = httpStatus;
+  }
+
+  /** L000x / P000x: refused before any processing; a fault on our side, never a decline. */
+  get refusedBeforeProcessing(): boolean {
+    return isRefusedBeforeProcessing(this.code);
+  }
+
+  /** P000x: a value in the request was refused (bad input when the caller supplied it). */
+  get parameterRefusal(): boolean {
+    return isParameterRefusal(this.code);
   }
 }
 

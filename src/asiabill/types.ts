@@ -7,7 +7,8 @@
  */
 
 export type OrderStatus = 'success' | 'fail' | 'pending';
-export type TokenType = 'InitRecurring' | 'Recurring';
+export const TOKEN_TYPES = ['InitRecurring', 'Recurring'] as const;
+export type TokenType = (typeof TOKEN_TYPES)[number];
 
 export interface Address {
   line1: string;

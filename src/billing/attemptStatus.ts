@@ -6,9 +6,13 @@
  * `failed`/`not_charged` → `succeeded` is allowed on purpose: if AsiaBill says money moved,
  * that is the truth we must record, even if an earlier answer said otherwise.
  */
-export type AttemptStatus = 'started' | 'unknown' | 'pending' | 'succeeded' | 'failed' | 'not_charged';
+export const ATTEMPT_STATUSES = ['started', 'unknown', 'pending', 'succeeded', 'failed', 'not_charged'] as const;
+export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
+/** The outcome is not final yet: no new attempt on the invoice while one of these exists. */
 export const OPEN_ATTEMPT_STATUSES: readonly AttemptStatus[] = ['started', 'unknown', 'pending'];
+/** Nobody knows yet whether the gateway has the order: only the reconciler may decide. */
+export const UNRESOLVED_ATTEMPT_STATUSES: readonly AttemptStatus[] = ['started', 'unknown'];
 
 const RANK: Record<AttemptStatus, number> = {
   started: 0,

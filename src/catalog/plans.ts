@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/client.ts';
+import type { DbOrTx } from '../db/client.ts';
+import type { AppContext } from '../context.ts';
 import { plans } from '../db/schema.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
@@ -21,10 +22,11 @@ export interface PlanWithVersions {
   versions: Plan[];
 }
 
-export async function createPlan(db: Db, now: Date, input: PlanInput): Promise<Plan> {
+export async function createPlan(ctx: Pick<AppContext, 'db' | 'time'>, input: PlanInput): Promise<Plan> {
   // All validation before the transaction opens: bad input writes nothing and costs no lock.
   const terms = validatePlanInput(input);
-  return db.transaction(async (tx) => {
+  const now = await ctx.time.now();
+  return ctx.db.transaction(async (tx) => {
     await lockPlanCode(tx, terms.code);
     const newest = (await versionsOf(tx, terms.code)).at(-1);
     if (newest?.status === 'archived') {
@@ -87,9 +89,10 @@ export async function getLatestActivePlan(db: DbOrTx, code: string): Promise<Pla
  * reported rather than silently accepted, so an operator notices a typo'd code or a
  * double run of a script.
  */
-export async function archivePlan(db: Db, now: Date, code: string): Promise<Plan[]> {
+export async function archivePlan(ctx: Pick<AppContext, 'db' | 'time'>, code: string): Promise<Plan[]> {
   validatePlanCode(code);
-  return db.transaction(async (tx) => {
+  const now = await ctx.time.now();
+  return ctx.db.transaction(async (tx) => {
     await lockPlanCode(tx, code);
     const versions = await versionsOf(tx, code);
     if (versions.length === 0) throw new NotFoundError('plan', code);

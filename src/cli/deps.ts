@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from '../config.ts';
 import { createContext, type AppContext } from '../context.ts';
 import { createLogger, type Logger } from '../logger.ts';
+import { openQueues, type Queues } from '../queue/connection.ts';
 
 /** Where the CLI reads its environment and writes its output; tests pass their own. */
 export interface CliIo {
@@ -18,6 +19,8 @@ export interface CliDeps {
   config(): Config;
   /** Opens the database and gateway, runs `fn`, and always closes the pool again. */
   withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promise<T>;
+  /** Opens the engine's queues (to nudge a running engine), runs `fn`, and closes them. */
+  withQueues<T>(fn: (queues: Queues) => Promise<T>): Promise<T>;
   out: (s: string) => void;
   err: (s: string) => void;
   /** The raw environment, for the few commands that read a variable on their own terms. */
@@ -49,6 +52,15 @@ export function createCliDeps(io: CliIo): CliDeps {
         return await fn(ctx);
       } finally {
         await database.close();
+      }
+    },
+    async withQueues<T>(fn: (queues: Queues) => Promise<T>): Promise<T> {
+      const c = getConfig();
+      const queues = openQueues(c.redisUrl, c.queuePrefix);
+      try {
+        return await fn(queues);
+      } finally {
+        await queues.close();
       }
     },
     out: io.out,

@@ -1,9 +1,8 @@
 import { asc, eq, or } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/client.ts';
+import type { DbOrTx } from '../db/client.ts';
+import type { AppContext } from '../context.ts';
 import { customers } from '../db/schema.ts';
 import { isUniqueViolation } from '../db/pgErrors.ts';
-import type { AsiabillGateway } from '../asiabill/types.ts';
-import type { TimeSource } from '../clock.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
@@ -16,11 +15,8 @@ import { asInputRefusal } from './gatewayRefusal.ts';
  */
 export type Customer = typeof customers.$inferSelect;
 
-export interface CustomerDeps {
-  db: Db;
-  gateway: Pick<AsiabillGateway, 'createCustomer'>;
-  time: TimeSource;
-}
+/** The part of the app context customer workflows use. */
+export type CustomerDeps = Pick<AppContext, 'db' | 'gateway' | 'time'>;
 
 export async function createCustomer(deps: CustomerDeps, input: CustomerInput): Promise<Customer> {
   const valid = validateCustomerInput(input);

@@ -8,10 +8,8 @@ import { ValidationError } from '../errors.ts';
  * ValidationError (CLI exit 2, HTTP 400) rather than as an outage worth retrying. Every
  * other gateway error (signature, rate limit, transport) is ours and stays as it is.
  */
-const PARAMETER_REFUSAL = /^P\d{4}$/;
-
 export function asInputRefusal(err: unknown, field: string, what: string): unknown {
-  if (err instanceof AsiabillApiError && PARAMETER_REFUSAL.test(err.code)) {
+  if (err instanceof AsiabillApiError && err.parameterRefusal) {
     return new ValidationError(field, 'accepted by AsiaBill', `AsiaBill refused ${what} (${err.code}: ${err.apiMessage})`);
   }
   return err;

@@ -2,8 +2,8 @@ import { asc, eq } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { paymentMethods } from '../db/schema.ts';
 import { isUniqueViolation } from '../db/pgErrors.ts';
-import type { AsiabillGateway, BillingDetail, PaymentMethod } from '../asiabill/types.ts';
-import type { TimeSource } from '../clock.ts';
+import type { BillingDetail, PaymentMethod } from '../asiabill/types.ts';
+import type { AppContext } from '../context.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
@@ -23,11 +23,8 @@ import {
  */
 export type StoredPaymentMethod = typeof paymentMethods.$inferSelect;
 
-export interface PaymentMethodDeps {
-  db: Db;
-  gateway: Pick<AsiabillGateway, 'createPaymentMethod' | 'getPaymentMethod'>;
-  time: TimeSource;
-}
+/** The part of the app context payment-method workflows use. */
+export type PaymentMethodDeps = Pick<AppContext, 'db' | 'gateway' | 'time'>;
 
 export interface AddCardInput extends CardFields {
   /** Our customer id (`cust_…`) or the merchant's external reference. */

@@ -2,6 +2,13 @@ import { sql } from 'drizzle-orm';
 import {
   pgTable, text, integer, bigint, timestamp, boolean, jsonb, bigserial, uniqueIndex, index, check, char,
 } from 'drizzle-orm/pg-core';
+import {
+  INVOICE_STATUSES, PLAN_STATUSES, SUBSCRIPTION_STATUSES, type InvoiceStatus, type PlanStatus, type SubscriptionStatus,
+} from '../billing/subscriptionStatus.ts';
+import { ATTEMPT_STATUSES, OPEN_ATTEMPT_STATUSES, type AttemptStatus } from '../billing/attemptStatus.ts';
+import { INTERVALS, type Interval } from '../billing/periods.ts';
+import { TOKEN_TYPES, type TokenType } from '../asiabill/types.ts';
+import { sqlList } from './sqlLists.ts';
 
 /**
  * Postgres holds every fact; Redis only holds work in flight. The invariants of DESIGN.md
@@ -27,18 +34,18 @@ export const plans = pgTable('plans', {
   name: text('name').notNull(),
   amount: money('amount').notNull(),
   currency: char('currency', { length: 3 }).notNull(),
-  interval: text('interval').notNull(),
+  interval: text('interval').$type<Interval>().notNull(),
   intervalCount: integer('interval_count').notNull(),
   trialDays: integer('trial_days').notNull().default(0),
-  status: text('status').notNull().default('active'),
+  status: text('status').$type<PlanStatus>().notNull().default('active'),
   createdAt: ts('created_at').notNull().defaultNow(),
 }, (t) => [
   uniqueIndex('plans_code_version_uq').on(t.code, t.version),
   check('plans_amount_nonneg', sql`${t.amount} >= 0`),
-  check('plans_interval_ck', sql`${t.interval} in ('day','week','month','year')`),
+  check('plans_interval_ck', sql`${t.interval} in ${sqlList(INTERVALS)}`),
   check('plans_interval_count_ck', sql`${t.intervalCount} > 0`),
   check('plans_trial_days_ck', sql`${t.trialDays} >= 0`),
-  check('plans_status_ck', sql`${t.status} in ('active','archived')`),
+  check('plans_status_ck', sql`${t.status} in ${sqlList(PLAN_STATUSES)}`),
 ]);
 
 export const customers = pgTable('customers', {
@@ -66,20 +73,16 @@ export const paymentMethods = pgTable('payment_methods', {
   createdAt: ts('created_at').notNull().defaultNow(),
 }, (t) => [index('payment_methods_customer_ix').on(t.customerId)]);
 
-export const SUBSCRIPTION_STATUSES = [
-  'incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'paused',
-] as const;
-
 export const subscriptions = pgTable('subscriptions', {
   id: text('id').primaryKey(),
   customerId: text('customer_id').notNull().references(() => customers.id),
   planId: text('plan_id').notNull().references(() => plans.id),
   paymentMethodId: text('payment_method_id').notNull().references(() => paymentMethods.id),
-  status: text('status').notNull(),
+  status: text('status').$type<SubscriptionStatus>().notNull(),
   timeZone: text('time_zone').notNull(),
   /** Billing-cycle anchor: every period boundary is computed from it (never chained). */
   anchor: ts('anchor').notNull(),
-  interval: text('interval').notNull(),
+  interval: text('interval').$type<Interval>().notNull(),
   intervalCount: integer('interval_count').notNull(),
   /** Price snapshot: a plan's price never changes under a running subscription. */
   amount: money('amount').notNull(),
@@ -101,7 +104,7 @@ export const subscriptions = pgTable('subscriptions', {
   index('subscriptions_next_renewal_ix').on(t.nextRenewalAt, t.id).where(sql`${t.nextRenewalAt} is not null`),
   index('subscriptions_incomplete_ix').on(t.incompleteExpiresAt).where(sql`${t.status} = 'incomplete'`),
   index('subscriptions_customer_ix').on(t.customerId),
-  check('subscriptions_status_ck', sql`${t.status} in ('incomplete','incomplete_expired','trialing','active','past_due','canceled','unpaid','paused')`),
+  check('subscriptions_status_ck', sql`${t.status} in ${sqlList(SUBSCRIPTION_STATUSES)}`),
 ]);
 
 export const invoices = pgTable('invoices', {
@@ -112,7 +115,7 @@ export const invoices = pgTable('invoices', {
   periodEnd: ts('period_end').notNull(),
   amount: money('amount').notNull(),
   currency: char('currency', { length: 3 }).notNull(),
-  status: text('status').notNull().default('open'),
+  status: text('status').$type<InvoiceStatus>().notNull().default('open'),
   attemptCount: integer('attempt_count').notNull().default(0),
   /** When the next automatic attempt is due; null = no automatic attempt (customer action, or settled). */
   nextAttemptAt: ts('next_attempt_at'),
@@ -121,7 +124,7 @@ export const invoices = pgTable('invoices', {
 }, (t) => [
   uniqueIndex('invoices_subscription_period_uq').on(t.subscriptionId, t.periodStart),
   index('invoices_due_ix').on(t.nextAttemptAt, t.id).where(sql`${t.status} = 'open' and ${t.nextAttemptAt} is not null`),
-  check('invoices_status_ck', sql`${t.status} in ('open','paid','void','uncollectible')`),
+  check('invoices_status_ck', sql`${t.status} in ${sqlList(INVOICE_STATUSES)}`),
   check('invoices_amount_nonneg', sql`${t.amount} >= 0`),
 ]);
 
@@ -137,10 +140,10 @@ export const chargeAttempts = pgTable('charge_attempts', {
   invoiceId: text('invoice_id').notNull().references(() => invoices.id),
   attemptNo: integer('attempt_no').notNull(),
   orderNo: text('order_no').notNull().unique(),
-  tokenType: text('token_type').notNull(),
+  tokenType: text('token_type').$type<TokenType>().notNull(),
   amount: money('amount').notNull(),
   currency: char('currency', { length: 3 }).notNull(),
-  status: text('status').notNull(),
+  status: text('status').$type<AttemptStatus>().notNull(),
   /** The signed request-time (real wall time, ms precision): bounds an unknown outcome. */
   requestTime: ts('request_time').notNull(),
   tradeNo: text('trade_no'),
@@ -152,11 +155,11 @@ export const chargeAttempts = pgTable('charge_attempts', {
   finishedAt: ts('finished_at'),
 }, (t) => [
   uniqueIndex('charge_attempts_invoice_attempt_uq').on(t.invoiceId, t.attemptNo),
-  uniqueIndex('charge_attempts_one_in_flight_uq').on(t.invoiceId).where(sql`${t.status} in ('started','unknown','pending')`),
+  uniqueIndex('charge_attempts_one_in_flight_uq').on(t.invoiceId).where(sql`${t.status} in ${sqlList(OPEN_ATTEMPT_STATUSES)}`),
   uniqueIndex('charge_attempts_one_success_uq').on(t.invoiceId).where(sql`${t.status} = 'succeeded'`),
-  index('charge_attempts_open_ix').on(t.status, t.requestTime).where(sql`${t.status} in ('started','unknown','pending')`),
-  check('charge_attempts_status_ck', sql`${t.status} in ('started','unknown','pending','succeeded','failed','not_charged')`),
-  check('charge_attempts_token_type_ck', sql`${t.tokenType} in ('InitRecurring','Recurring')`),
+  index('charge_attempts_open_ix').on(t.status, t.requestTime).where(sql`${t.status} in ${sqlList(OPEN_ATTEMPT_STATUSES)}`),
+  check('charge_attempts_status_ck', sql`${t.status} in ${sqlList(ATTEMPT_STATUSES)}`),
+  check('charge_attempts_token_type_ck', sql`${t.tokenType} in ${sqlList(TOKEN_TYPES)}`),
 ]);
 
 /** Every verified AsiaBill notification, deduplicated; kept even when no attempt matches yet. */

@@ -4,13 +4,13 @@ import { sql } from 'drizzle-orm';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { migrateDatabase, dropDatabase } from '../db/migrate.ts';
-import { setTestClock } from '../db/testClock.ts';
+import { setTestClock } from '../testClock/store.ts';
 import { startEngine, ALL_PARTS, type Engine } from '../engine.ts';
 import { createPlan } from '../catalog/plans.ts';
 import { createCustomer } from '../customers/customers.ts';
 import { addCardPaymentMethod } from '../customers/paymentMethods.ts';
 import { createSubscription } from '../subscriptions/create.ts';
-import { advanceTestClock } from '../renewals/advance.ts';
+import { advanceTestClock } from '../testClock/advance.ts';
 import { deleteQueueKeys } from '../queue/cleanup.ts';
 import { DEMO_CARDS, DEMO_END, DEMO_PLANS, DEMO_START, demoCustomers, monthSteps, type DemoCustomer } from './scenario.ts';
 import { buildDemoReport, type DemoReport } from './report.ts';
@@ -53,7 +53,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     out(`database ${opts.databaseUrl}, queue prefix ${prefix}, sandbox ${engine.sandbox?.url ?? '-'}`);
     out('');
     for (const p of DEMO_PLANS) {
-      await createPlan(ctx.db, new Date(DEMO_START), { ...p });
+      await createPlan(ctx, { ...p });
     }
     out(`created ${DEMO_PLANS.length} plans: ${DEMO_PLANS.map((p) => `${p.code} (${p.amount} ${p.currency})`).join(', ')}`);
 

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { receiveNotification } from '../renewals/notifications.ts';
+import { applyNotification, type NotificationResult } from '../renewals/applyNotification.ts';
 import { verifyReturnQuery } from '../asiabill/returnUrl.ts';
 import { errorMessage } from '../errors.ts';
 
@@ -24,8 +24,9 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
   app.post('/webhooks/asiabill', async (req, reply) => {
     const rawBody = typeof req.body === 'string' ? req.body : '';
     try {
-      const r = await receiveNotification(opts.ctx, { headers: req.headers, rawBody });
-      return reply.code(r.status).type('text/plain').send(r.body);
+      const r = await applyNotification(opts.ctx, { headers: req.headers, rawBody });
+      const answer = notificationAnswer(r);
+      return reply.code(answer.status).type('text/plain').send(answer.body);
     } catch (err) {
       // Not committed: answer non-success so AsiaBill delivers again.
       opts.ctx.logger.error({ err: errorMessage(err) }, 'notification processing failed');
@@ -57,4 +58,19 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
     return { status: 'ok' };
   });
   return app;
+}
+
+/**
+ * AsiaBill stops re-delivering a notification only when the body is exactly `success`; that
+ * answer is given only for a notification that was verified and committed.
+ */
+function notificationAnswer(r: NotificationResult): { status: number; body: string } {
+  switch (r.kind) {
+    case 'accepted':
+      return { status: 200, body: 'success' };
+    case 'malformed':
+      return { status: 400, body: `rejected: ${r.code}` };
+    case 'unverified':
+      return { status: 401, body: `rejected: ${r.code}` };
+  }
 }

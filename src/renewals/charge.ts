@@ -2,14 +2,15 @@ import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { chargeAttempts, customers, invoices, paymentMethods, plans } from '../db/schema.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
-import { isDuplicateOrder } from '../billing/declines.ts';
+import { isDuplicateOrder } from '../asiabill/codes.ts';
 import { UnknownOutcomeError, AsiabillApiError } from '../asiabill/errors.ts';
 import type { ConfirmChargeResult, TokenType } from '../asiabill/types.ts';
 import { ValidationError, errorMessage } from '../errors.ts';
-import { lockInvoice, lockSubscription } from './locks.ts';
+import { lockInvoice, lockSubscription } from '../db/locks.ts';
 import { applyOutcome, type Outcome } from './outcome.ts';
 import { buildChargeRequest, orderNoFor } from './chargeRequest.ts';
 import { publicUrlOf } from './publicUrl.ts';
+import { isBillable } from '../billing/subscriptionStatus.ts';
 
 /**
  * Where a renewal gets charged. One call makes at most one attempt:
@@ -20,9 +21,6 @@ import { publicUrlOf } from './publicUrl.ts';
  *   3. record the outcome through applyOutcome (the same path notifications use).
  * A crash between 1 and 3 leaves a `started` attempt that the reconciler resolves.
  */
-/** AsiaBill codes that mean the request was refused before any payment processing. */
-const REFUSED_BEFORE_PROCESSING = /^[LP]\d{4}$/;
-
 export type ChargeSkip = 'invoice_not_found' | 'invoice_not_open' | 'not_billable' | 'not_due' | 'in_flight' | 'stale_job';
 
 export type ChargeResult =
@@ -48,7 +46,7 @@ export async function chargeInvoice(ctx: AppContext, invoiceId: string, opts: { 
     const invoice = await lockInvoice(tx, invoiceId);
     if (!sub || !invoice) return { kind: 'skip' as const, reason: 'invoice_not_found' as const };
     if (invoice.status !== 'open') return { kind: 'skip' as const, reason: 'invoice_not_open' as const };
-    if (!['incomplete', 'trialing', 'active', 'past_due'].includes(sub.status)) return { kind: 'skip' as const, reason: 'not_billable' as const };
+    if (!isBillable(sub.status)) return { kind: 'skip' as const, reason: 'not_billable' as const };
     if (opts.expectAttemptNo !== undefined && invoice.attemptCount + 1 !== opts.expectAttemptNo) return { kind: 'skip' as const, reason: 'stale_job' as const };
     if (!invoice.nextAttemptAt || invoice.nextAttemptAt.getTime() > now.getTime()) return { kind: 'skip' as const, reason: 'not_due' as const };
     if (invoice.hasOpenAttempt) return { kind: 'skip' as const, reason: 'in_flight' as const };
@@ -92,7 +90,7 @@ export async function chargeInvoice(ctx: AppContext, invoiceId: string, opts: { 
   } catch (err) {
     if (err instanceof UnknownOutcomeError) {
       outcome = { status: 'unknown', orderInfo: errorMessage(err).slice(0, 500) };
-    } else if ((err instanceof AsiabillApiError && REFUSED_BEFORE_PROCESSING.test(err.code)) || err instanceof ValidationError) {
+    } else if ((err instanceof AsiabillApiError && err.refusedBeforeProcessing) || err instanceof ValidationError) {
       // A request-level (L000x) or parameter (P000x) refusal, or a request we refused to send:
       // definitely not charged, but not the card's fault either. It counts as a failed
       // attempt so a persistent misconfiguration ends in dunning, not a hot loop.

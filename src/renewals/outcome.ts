@@ -5,7 +5,12 @@ import { canTransition, type AttemptStatus } from '../billing/attemptStatus.ts';
 import { classifyDecline } from '../billing/declines.ts';
 import { nextDunningStep } from '../billing/dunning.ts';
 import { recordEvents, type NewEvent } from '../events/outbox.ts';
-import { lockAttemptChain, type AttemptChain, type InvoiceRow, type SubscriptionRow } from './locks.ts';
+import {
+  chargeDuplicateDetected, chargeOutcome, chargeSucceeded, invoicePaid, invoicePaymentFailed, invoiceRequiresAction,
+  invoiceUncollectible, subscriptionTransition, type ChargeEventKind,
+} from '../events/builders.ts';
+import { lockAttemptChain, type AttemptChain, type InvoiceRow, type SubscriptionRow } from '../db/locks.ts';
+import { isBillable, isInGoodStanding } from '../billing/subscriptionStatus.ts';
 
 /**
  * Applying what we learned about a charge attempt — from the confirmCharge response, an
@@ -44,7 +49,7 @@ export async function applyOutcome(
 async function transition(tx: Tx, chain: AttemptChain, outcome: Outcome, now: Date, source: OutcomeSource, events: NewEvent[]): Promise<ApplyResult> {
   const emit = (e: NewEvent): void => { events.push(e); };
   const { sub, invoice, attempt } = chain;
-  const from = attempt.status as AttemptStatus;
+  const from = attempt.status;
   const base = { attempt: from, renewalDue: false, subscriptionId: sub.id };
 
   if (!canTransition(from, outcome.status)) {
@@ -72,33 +77,30 @@ async function transition(tx: Tx, chain: AttemptChain, outcome: Outcome, now: Da
     finishedAt: finished ? now : null,
   }).where(eq(chargeAttempts.id, attempt.id));
 
-  const eventData = { invoiceId: invoice.id, orderNo: attempt.orderNo, tokenType: attempt.tokenType, source, orderInfo: outcome.orderInfo ?? null };
+  const learned = (kind: ChargeEventKind, extra: { redirectUrl?: string | null } = {}) =>
+    chargeOutcome(kind, attempt, invoice.id, source, outcome.orderInfo ?? null, now, extra);
   if (outcome.status === 'pending') {
-    emit({ type: 'charge.pending', subjectType: 'charge_attempt', subjectId: attempt.id, data: { ...eventData, redirectUrl: outcome.redirectUrl ?? null }, occurredAt: now });
-    if ((sub.status === 'active' || sub.status === 'trialing') && invoice.status === 'open') {
+    emit(learned('pending', { redirectUrl: outcome.redirectUrl ?? null }));
+    if (isInGoodStanding(sub.status) && invoice.status === 'open') {
       // A merchant-initiated charge that wants the cardholder (3-D Secure) cannot complete on
       // its own: the subscription is past due until the customer acts (API.md §6).
       await tx.update(subscriptions).set({ status: 'past_due', statusReason: 'requires customer action (3-D Secure)', nextRenewalAt: null, updatedAt: now }).where(eq(subscriptions.id, sub.id));
-      emit({ type: 'invoice.requires_action', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, redirectUrl: outcome.redirectUrl ?? null }, occurredAt: now });
-      emit({ type: 'subscription.past_due', subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: 'past_due', invoiceId: invoice.id, reason: 'requires_action' }, occurredAt: now });
+      emit(invoiceRequiresAction(invoice, sub.id, outcome.redirectUrl ?? null, now));
+      emit(subscriptionTransition(sub, sub.status, 'past_due', now, { invoiceId: invoice.id, reason: 'requires_action' }));
     }
   } else if (outcome.status === 'unknown') {
-    emit({ type: 'charge.unknown_outcome', subjectType: 'charge_attempt', subjectId: attempt.id, data: eventData, occurredAt: now });
+    emit(learned('unknown_outcome'));
   } else if (outcome.status === 'not_charged') {
     // The gateway never saw it: not a decline, so no dunning step — try again at once.
-    emit({ type: 'charge.not_charged', subjectType: 'charge_attempt', subjectId: attempt.id, data: eventData, occurredAt: now });
-    if (invoice.status === 'open' && isBillable(sub)) {
+    emit(learned('not_charged'));
+    if (invoice.status === 'open' && isBillable(sub.status)) {
       await tx.update(invoices).set({ nextAttemptAt: now }).where(eq(invoices.id, invoice.id));
     }
   } else if (outcome.status === 'failed') {
-    emit({ type: 'charge.failed', subjectType: 'charge_attempt', subjectId: attempt.id, data: eventData, occurredAt: now });
+    emit(learned('failed'));
     await applyFailureToInvoice(tx, sub, invoice, outcome.orderInfo, now, events);
   }
   return { ...base, applied: true, attempt: outcome.status };
-}
-
-function isBillable(sub: SubscriptionRow): boolean {
-  return sub.status === 'incomplete' || sub.status === 'trialing' || sub.status === 'active' || sub.status === 'past_due';
 }
 
 async function applySuccess(
@@ -113,25 +115,24 @@ async function applySuccess(
     // an operator refunds it, and leave the attempt where it was.
     await tx.update(chargeAttempts).set({ orderInfo: `DUPLICATE SUCCESS reported by ${source}: ${outcome.orderInfo ?? ''}`.slice(0, 500), tradeNo: attempt.tradeNo ?? outcome.tradeNo ?? null })
       .where(eq(chargeAttempts.id, attempt.id));
-    emit({ type: 'charge.duplicate_detected', subjectType: 'charge_attempt', subjectId: attempt.id, data: { invoiceId: invoice.id, orderNo: attempt.orderNo, otherAttemptId: other.id, tradeNo: outcome.tradeNo ?? null }, occurredAt: now });
-    return { applied: false, attempt: attempt.status as AttemptStatus, renewalDue: false };
+    emit(chargeDuplicateDetected(attempt, invoice.id, other.id, outcome.tradeNo ?? null, now));
+    return { applied: false, attempt: attempt.status, renewalDue: false };
   }
 
   await tx.update(chargeAttempts).set({
     status: 'succeeded', tradeNo: outcome.tradeNo ?? attempt.tradeNo, orderInfo: outcome.orderInfo ?? attempt.orderInfo, finishedAt: now,
   }).where(eq(chargeAttempts.id, attempt.id));
-  emit({ type: 'charge.succeeded', subjectType: 'charge_attempt', subjectId: attempt.id, data: { invoiceId: invoice.id, orderNo: attempt.orderNo, tradeNo: outcome.tradeNo ?? null, tokenType: attempt.tokenType, amount: attempt.amount, currency: attempt.currency, source }, occurredAt: now });
+  emit(chargeSucceeded(attempt, invoice.id, outcome.tradeNo ?? null, source, now));
 
   if (attempt.tokenType === 'InitRecurring' && outcome.tradeNo) {
     await tx.update(paymentMethods).set({ mandateTradeNo: outcome.tradeNo })
       .where(and(eq(paymentMethods.id, sub.paymentMethodId), isNull(paymentMethods.mandateTradeNo)));
   }
 
-  const wasOpen = invoice.status === 'open';
   await tx.update(invoices).set({ status: 'paid', paidAt: now, nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
-  emit({ type: wasOpen ? 'invoice.paid' : 'invoice.paid_after_close', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, previousStatus: invoice.status, amount: invoice.amount, currency: invoice.currency, periodStart: invoice.periodStart.toISOString() }, occurredAt: now });
+  emit(invoicePaid(invoice, sub.id, now));
 
-  if (!isBillable(sub)) {
+  if (!isBillable(sub.status)) {
     // Paid after the subscription ended (a late 3-D Secure completion, a success that arrived
     // after cancel): the money is real, the subscription stays ended; the event above is
     // the operator's cue to refund.
@@ -148,20 +149,20 @@ async function applySuccess(
     updatedAt: now,
   }).where(eq(subscriptions.id, sub.id));
   if (sub.status !== 'active') {
-    emit({ type: sub.status === 'past_due' ? 'subscription.recovered' : 'subscription.activated', subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: 'active', invoiceId: invoice.id }, occurredAt: now });
+    emit(subscriptionTransition(sub, sub.status, 'active', now, { invoiceId: invoice.id }));
   }
   return { applied: true, attempt: 'succeeded', renewalDue: !endsNow && next !== null && next.getTime() <= now.getTime() };
 }
 
 async function applyFailureToInvoice(tx: Tx, sub: SubscriptionRow, invoice: InvoiceRow, orderInfo: string, now: Date, events: NewEvent[]): Promise<void> {
   const emit = (e: NewEvent): void => { events.push(e); };
-  if (invoice.status !== 'open' || !isBillable(sub)) return;
+  if (invoice.status !== 'open' || !isBillable(sub.status)) return;
   if (sub.status === 'incomplete') {
     // The customer-present first charge failed: no automatic retries (AsiaBill wants a new,
     // successful InitRecurring first). The subscription waits for customer action or expiry.
     await tx.update(invoices).set({ nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
     await tx.update(subscriptions).set({ statusReason: orderInfo.slice(0, 500), updatedAt: now }).where(eq(subscriptions.id, sub.id));
-    emit({ type: 'invoice.payment_failed', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, orderInfo, retry: null }, occurredAt: now });
+    emit(invoicePaymentFailed(invoice, { subscriptionId: sub.id, orderInfo, retryAt: null }, now));
     return;
   }
   const failed = (await tx.select({ n: sql<number>`count(*)::int` }).from(chargeAttempts)
@@ -170,18 +171,18 @@ async function applyFailureToInvoice(tx: Tx, sub: SubscriptionRow, invoice: Invo
   const step = nextDunningStep(failed, decline.class, now);
   if (step.action === 'retry') {
     await tx.update(invoices).set({ nextAttemptAt: step.at }).where(eq(invoices.id, invoice.id));
-    emit({ type: 'invoice.payment_failed', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, orderInfo, declineClass: decline.class, retryAt: step.at.toISOString(), failedAttempts: failed }, occurredAt: now });
+    emit(invoicePaymentFailed(invoice, { subscriptionId: sub.id, orderInfo, declineClass: decline.class, retryAt: step.at, failedAttempts: failed }, now));
     if (sub.status !== 'past_due') {
       await tx.update(subscriptions).set({ status: 'past_due', statusReason: orderInfo.slice(0, 500), nextRenewalAt: null, updatedAt: now }).where(eq(subscriptions.id, sub.id));
-      emit({ type: 'subscription.past_due', subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: 'past_due', invoiceId: invoice.id }, occurredAt: now });
+      emit(subscriptionTransition(sub, sub.status, 'past_due', now, { invoiceId: invoice.id }));
     }
     return;
   }
   await tx.update(invoices).set({ status: 'uncollectible', nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
-  emit({ type: 'invoice.uncollectible', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId: sub.id, orderInfo, declineClass: decline.class, failedAttempts: failed }, occurredAt: now });
+  emit(invoiceUncollectible(invoice, { subscriptionId: sub.id, orderInfo, declineClass: decline.class, failedAttempts: failed }, now));
   await tx.update(subscriptions).set({
     status: step.subscriptionStatus, statusReason: `dunning exhausted: ${orderInfo}`.slice(0, 500), nextRenewalAt: null,
     canceledAt: step.subscriptionStatus === 'canceled' ? now : null, updatedAt: now,
   }).where(eq(subscriptions.id, sub.id));
-  emit({ type: `subscription.${step.subscriptionStatus}`, subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: step.subscriptionStatus, reason: 'dunning_exhausted', invoiceId: invoice.id }, occurredAt: now });
+  emit(subscriptionTransition(sub, sub.status, step.subscriptionStatus, now, { reason: 'dunning_exhausted', invoiceId: invoice.id }));
 }

@@ -1,11 +1,12 @@
 import { and, asc, desc, eq, gt, inArray, lt, or } from 'drizzle-orm';
-import { DateTime } from 'luxon';
 import type { AppContext } from '../context.ts';
 import { chargeAttempts, gatewayNotifications } from '../db/schema.ts';
 import type { TransactionRecord } from '../asiabill/types.ts';
+import { formatGatewayTime } from '../asiabill/gatewayTime.ts';
 import { errorMessage } from '../errors.ts';
 import { applyOutcome, type Outcome } from './outcome.ts';
 import { PENDING_POLL_GIVE_UP_MS, pendingCheckDue } from '../billing/reconcilePolicy.ts';
+import { isOpen } from '../billing/attemptStatus.ts';
 
 /**
  * Resolves attempts whose outcome is open, without ever charging blindly:
@@ -27,8 +28,7 @@ export const RECONCILE_MARGIN_MS = 2 * 60 * 1000;
 /** A `started` attempt younger than this may still be in a live worker's hands. */
 export const STARTED_GRACE_MS = 5 * 1000;
 
-/** AsiaBill's search window is in merchant-portal time; we assume UTC+8 and query generously. */
-const GATEWAY_ZONE = 'UTC+8';
+/** The search window's zone is a guess (asiabill/gatewayTime.ts), so query generously. */
 const SEARCH_WINDOW_PAD_MS = 24 * 3600 * 1000;
 
 export interface ReconcileReport {
@@ -74,7 +74,7 @@ export async function reconcileOpenAttempts(ctx: AppContext, opts: { batch?: num
 
 export async function reconcileAttempt(ctx: AppContext, attemptId: string): Promise<'resolved' | 'not_charged' | 'open'> {
   const attempt = (await ctx.db.select().from(chargeAttempts).where(eq(chargeAttempts.id, attemptId)))[0];
-  if (!attempt || !['started', 'unknown', 'pending'].includes(attempt.status)) return 'resolved';
+  if (!attempt || !isOpen(attempt.status)) return 'resolved';
 
   const outcome = (await fromStoredNotification(ctx, attempt.orderNo)) ?? (await fromGatewaySearch(ctx, attempt.orderNo, attempt.requestTime));
   const wallNow = ctx.wall.now();
@@ -105,15 +105,11 @@ async function fromStoredNotification(ctx: AppContext, orderNo: string): Promise
   return null;
 }
 
-export function gatewaySearchTime(d: Date): string {
-  return DateTime.fromJSDate(d).setZone(GATEWAY_ZONE).toFormat("yyyy-MM-dd'T'HH:mm:ss");
-}
-
 async function fromGatewaySearch(ctx: AppContext, orderNo: string, requestTime: Date): Promise<Outcome | null> {
   const page = await ctx.gateway.searchTransactions({
     orderNo,
-    startTime: gatewaySearchTime(new Date(requestTime.getTime() - SEARCH_WINDOW_PAD_MS)),
-    endTime: gatewaySearchTime(new Date(requestTime.getTime() + SEARCH_WINDOW_PAD_MS)),
+    startTime: formatGatewayTime(new Date(requestTime.getTime() - SEARCH_WINDOW_PAD_MS)),
+    endTime: formatGatewayTime(new Date(requestTime.getTime() + SEARCH_WINDOW_PAD_MS)),
     pageIndex: 1,
     pageSize: 10,
   });

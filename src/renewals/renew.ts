@@ -2,9 +2,11 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { invoices, subscriptions } from '../db/schema.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
-import { periodAt, type Interval } from '../billing/periods.ts';
+import { periodAt } from '../billing/periods.ts';
 import { recordEvent } from '../events/outbox.ts';
-import { lockSubscription } from './locks.ts';
+import { invoiceCreated, subscriptionTransition } from '../events/builders.ts';
+import { lockSubscription } from '../db/locks.ts';
+import { isRenewable } from '../billing/subscriptionStatus.ts';
 
 /**
  * Moves one due subscription into its next period: creates that period's invoice (unique per
@@ -25,17 +27,17 @@ export async function renewSubscription(db: Db, subscriptionId: string, now: Dat
   return db.transaction(async (tx) => {
     const sub = await lockSubscription(tx, subscriptionId, { skipLocked: true });
     if (!sub || !sub.nextRenewalAt || sub.nextRenewalAt.getTime() > now.getTime()) return { kind: 'skipped' as const };
-    if (!['trialing', 'active'].includes(sub.status)) return { kind: 'skipped' as const };
+    if (!isRenewable(sub.status)) return { kind: 'skipped' as const };
 
     if (sub.cancelAtPeriodEnd) {
       await tx.update(subscriptions).set({ status: 'canceled', canceledAt: sub.nextRenewalAt, nextRenewalAt: null, updatedAt: now })
         .where(eq(subscriptions.id, sub.id));
-      await recordEvent(tx, { type: 'subscription.canceled', subjectType: 'subscription', subjectId: sub.id, data: { from: sub.status, to: 'canceled', reason: 'cancel_at_period_end' }, occurredAt: now });
+      await recordEvent(tx, subscriptionTransition(sub, sub.status, 'canceled', now, { reason: 'cancel_at_period_end' }));
       return { kind: 'ended' as const };
     }
 
     const index = sub.currentPeriodIndex + 1;
-    const period = periodAt({ anchor: sub.anchor, interval: sub.interval as Interval, intervalCount: sub.intervalCount, timeZone: sub.timeZone }, index);
+    const period = periodAt({ anchor: sub.anchor, interval: sub.interval, intervalCount: sub.intervalCount, timeZone: sub.timeZone }, index);
     const invoiceId = newId(ID_PREFIX.invoice);
     const inserted = await tx.insert(invoices).values({
       id: invoiceId, subscriptionId: sub.id, periodIndex: index, periodStart: period.start, periodEnd: period.end,
@@ -47,7 +49,7 @@ export async function renewSubscription(db: Db, subscriptionId: string, now: Dat
     await tx.update(subscriptions).set({
       currentPeriodIndex: index, currentPeriodStart: period.start, currentPeriodEnd: period.end, nextRenewalAt: null, updatedAt: now,
     }).where(eq(subscriptions.id, sub.id));
-    await recordEvent(tx, { type: 'invoice.created', subjectType: 'invoice', subjectId: invoiceId, data: { subscriptionId: sub.id, periodIndex: index, periodStart: period.start.toISOString(), periodEnd: period.end.toISOString(), amount: sub.amount, currency: sub.currency }, occurredAt: now });
+    await recordEvent(tx, invoiceCreated(invoiceId, { subscriptionId: sub.id, periodIndex: index, periodStart: period.start, periodEnd: period.end, amount: sub.amount, currency: sub.currency }, now));
     return { kind: 'invoiced' as const, invoiceId, attemptNo: 1, periodIndex: index };
   });
 }

@@ -3,9 +3,10 @@ import type { Db } from '../db/client.ts';
 import { chargeAttempts, invoices, subscriptions } from '../db/schema.ts';
 import { OPEN_ATTEMPT_STATUSES } from '../billing/attemptStatus.ts';
 import { recordEvent } from '../events/outbox.ts';
+import { subscriptionTransition } from '../events/builders.ts';
 import type { ChargeJob } from '../queue/names.ts';
 import { renewSubscription } from './renew.ts';
-import { lockSubscription } from './locks.ts';
+import { lockSubscription } from '../db/locks.ts';
 
 /**
  * The scheduler's scan: re-derives every piece of due work from Postgres. It is the reason a
@@ -105,7 +106,7 @@ async function expireIncomplete(db: Db, now: Date, batch: number): Promise<numbe
       if (!sub || sub.status !== 'incomplete' || !sub.incompleteExpiresAt || sub.incompleteExpiresAt > now) return false;
       await tx.update(subscriptions).set({ status: 'incomplete_expired', nextRenewalAt: null, updatedAt: now }).where(eq(subscriptions.id, id));
       await tx.update(invoices).set({ status: 'void', nextAttemptAt: null }).where(and(eq(invoices.subscriptionId, id), eq(invoices.status, 'open')));
-      await recordEvent(tx, { type: 'subscription.incomplete_expired', subjectType: 'subscription', subjectId: id, data: { from: 'incomplete', to: 'incomplete_expired', reason: sub.statusReason }, occurredAt: now });
+      await recordEvent(tx, subscriptionTransition(sub, 'incomplete', 'incomplete_expired', now, { reason: sub.statusReason }));
       return true;
     });
     if (done) n += 1;

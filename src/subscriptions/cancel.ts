@@ -3,7 +3,9 @@ import type { AppContext } from '../context.ts';
 import { invoices, subscriptions } from '../db/schema.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
-import { lockSubscription } from '../renewals/locks.ts';
+import { subscriptionCancelScheduled, subscriptionTransition } from '../events/builders.ts';
+import { lockSubscription } from '../db/locks.ts';
+import { CANCELABLE_AT_PERIOD_END, isEnded } from '../billing/subscriptionStatus.ts';
 
 /**
  * Cancel now, or at the end of the current period. Cancelling now voids open invoices, so a
@@ -16,17 +18,17 @@ export async function cancelSubscription(ctx: AppContext, id: string, opts: { at
   return ctx.db.transaction(async (tx) => {
     const sub = await lockSubscription(tx, id);
     if (!sub) throw new NotFoundError('subscription', id);
-    if (['canceled', 'incomplete_expired'].includes(sub.status)) {
+    if (isEnded(sub.status)) {
       throw new ConflictError(`subscription ${id} is already ${sub.status}`);
     }
-    if (opts.atPeriodEnd && ['active', 'trialing', 'past_due'].includes(sub.status)) {
+    if (opts.atPeriodEnd && CANCELABLE_AT_PERIOD_END.includes(sub.status)) {
       await tx.update(subscriptions).set({ cancelAtPeriodEnd: true, updatedAt: now }).where(eq(subscriptions.id, id));
-      await recordEvent(tx, { type: 'subscription.cancel_scheduled', subjectType: 'subscription', subjectId: id, data: { at: sub.currentPeriodEnd.toISOString() }, occurredAt: now });
+      await recordEvent(tx, subscriptionCancelScheduled(sub, sub.currentPeriodEnd, now));
       return { status: sub.status, cancelAtPeriodEnd: true };
     }
     await tx.update(subscriptions).set({ status: 'canceled', canceledAt: now, nextRenewalAt: null, updatedAt: now }).where(eq(subscriptions.id, id));
     await tx.update(invoices).set({ status: 'void', nextAttemptAt: null }).where(and(eq(invoices.subscriptionId, id), eq(invoices.status, 'open')));
-    await recordEvent(tx, { type: 'subscription.canceled', subjectType: 'subscription', subjectId: id, data: { from: sub.status, to: 'canceled', reason: 'requested' }, occurredAt: now });
+    await recordEvent(tx, subscriptionTransition(sub, sub.status, 'canceled', now, { reason: 'requested' }));
     return { status: 'canceled', cancelAtPeriodEnd: false };
   });
 }

@@ -7,6 +7,7 @@ import { ValidationError, NotFoundError } from '../errors.ts';
 import { periodAt, validateTimeZone, type Interval } from '../billing/periods.ts';
 import { getLatestActivePlan } from '../catalog/plans.ts';
 import { recordEvent } from '../events/outbox.ts';
+import { invoiceCreated, subscriptionCreated } from '../events/builders.ts';
 import { chargeInvoice, type ChargeResult } from '../renewals/charge.ts';
 
 /**
@@ -57,7 +58,7 @@ export async function createSubscription(ctx: AppContext, input: CreateSubscript
   const plan = await getLatestActivePlan(ctx.db, input.planCode);
 
   const subscriptionId = newId(ID_PREFIX.subscription);
-  const interval = plan.interval as Interval;
+  const interval = plan.interval;
   const trialing = plan.trialDays > 0;
   const trialEnd = trialing ? DateTime.fromJSDate(start, { zone: timeZone }).plus({ days: plan.trialDays }).toJSDate() : null;
   const anchor = trialEnd ?? start;
@@ -77,14 +78,14 @@ export async function createSubscription(ctx: AppContext, input: CreateSubscript
       incompleteExpiresAt: trialing ? null : new Date(now.getTime() + ctx.config.incompleteExpiryHours * 3600 * 1000),
       createdAt: now, updatedAt: now,
     });
-    await recordEvent(tx, { type: 'subscription.created', subjectType: 'subscription', subjectId: subscriptionId, data: { customerId: customer.id, planId: plan.id, planCode: plan.code, status: trialing ? 'trialing' : 'incomplete', anchor: anchor.toISOString(), timeZone }, occurredAt: now });
+    await recordEvent(tx, subscriptionCreated(subscriptionId, { customerId: customer.id, planId: plan.id, planCode: plan.code, status: trialing ? 'trialing' : 'incomplete', anchor, timeZone }, now));
     if (trialing) return null;
     const id = newId(ID_PREFIX.invoice);
     await tx.insert(invoices).values({
       id, subscriptionId, periodIndex: 0, periodStart: first.start, periodEnd: first.end,
       amount: plan.amount, currency: plan.currency, status: 'open', attemptCount: 0, nextAttemptAt: now, createdAt: now,
     });
-    await recordEvent(tx, { type: 'invoice.created', subjectType: 'invoice', subjectId: id, data: { subscriptionId, periodIndex: 0, periodStart: first.start.toISOString(), periodEnd: first.end.toISOString(), amount: plan.amount, currency: plan.currency }, occurredAt: now });
+    await recordEvent(tx, invoiceCreated(id, { subscriptionId, periodIndex: 0, periodStart: first.start, periodEnd: first.end, amount: plan.amount, currency: plan.currency }, now));
     return id;
   });
 

@@ -1,19 +1,19 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { chargeAttempts, invoices, plans, subscriptions, SUBSCRIPTION_STATUSES } from '../db/schema.ts';
+import { chargeAttempts, invoices, plans, subscriptions } from '../db/schema.ts';
+import { SUBSCRIPTION_STATUSES, parseSubscriptionStatus, type SubscriptionStatus } from '../billing/subscriptionStatus.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 
-export type SubscriptionRow = typeof subscriptions.$inferSelect;
-export type InvoiceRow = typeof invoices.$inferSelect;
-export type AttemptRow = typeof chargeAttempts.$inferSelect;
+import type { AttemptRow, InvoiceRow, SubscriptionRow } from '../db/rows.ts';
+export type { AttemptRow, InvoiceRow, SubscriptionRow };
 
 export interface SubscriptionView extends SubscriptionRow {
   planCode: string;
   planVersion: number;
 }
 
-export function parseStatus(s: string, field = 'status'): (typeof SUBSCRIPTION_STATUSES)[number] {
-  const found = SUBSCRIPTION_STATUSES.find((x) => x === s);
+export function parseStatus(s: string, field = 'status'): SubscriptionStatus {
+  const found = parseSubscriptionStatus(s);
   if (!found) throw new ValidationError(field, 'enum', `"${s}" is not one of ${SUBSCRIPTION_STATUSES.join(', ')}`);
   return found;
 }

@@ -4,7 +4,7 @@ import { chargeAttempts, invoices, subscriptions, events } from '../../src/db/sc
 import { chargeInvoice } from '../../src/renewals/charge.ts';
 import { reconcileOpenAttempts } from '../../src/renewals/reconcile.ts';
 import { scanDueWork } from '../../src/renewals/scan.ts';
-import { setTestClock } from '../../src/db/testClock.ts';
+import { setTestClock } from '../../src/testClock/store.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { AsiabillGateway } from '../../src/asiabill/types.ts';
 import { startTestEngine, makePlan, makeCustomerWithCard, subscribe, CARDS, DAY_MS, type TestEngine } from '../support/engine.ts';

@@ -2,12 +2,12 @@ import { deleteQueueKeys } from '../../src/queue/cleanup.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger, silentLogger, type Logger } from '../../src/logger.ts';
 import { startEngine, type Engine, type EngineParts } from '../../src/engine.ts';
-import { setTestClock } from '../../src/db/testClock.ts';
+import { setTestClock } from '../../src/testClock/store.ts';
 import { createPlan } from '../../src/catalog/plans.ts';
 import { createCustomer } from '../../src/customers/customers.ts';
 import { addCardPaymentMethod } from '../../src/customers/paymentMethods.ts';
 import { createSubscription, type CreateSubscriptionResult } from '../../src/subscriptions/create.ts';
-import { advanceTestClock } from '../../src/renewals/advance.ts';
+import { advanceTestClock } from '../../src/testClock/advance.ts';
 import type { AppContext } from '../../src/context.ts';
 import { createTestDatabase, testQueuePrefix } from './db.ts';
 
@@ -86,7 +86,7 @@ let planSeq = 0;
 export async function makePlan(ctx: AppContext, p: { amount?: string; currency?: string; interval?: string; intervalCount?: number; trialDays?: number; code?: string } = {}): Promise<string> {
   planSeq += 1;
   const code = p.code ?? `plan-${planSeq}`;
-  await createPlan(ctx.db, await ctx.time.now(), {
+  await createPlan(ctx, {
     code, name: `Plan ${code}`, amount: p.amount ?? '10.00', currency: p.currency ?? 'USD', interval: p.interval ?? 'month',
     intervalCount: p.intervalCount, trialDays: p.trialDays,
   });

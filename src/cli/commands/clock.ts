@@ -4,9 +4,8 @@ import type { CliDeps } from '../deps.ts';
 import { emit, formatKeyValue } from '../output.ts';
 import { parseOptionalInteger, withJson, type JsonFlag } from '../options.ts';
 import { ValidationError } from '../../errors.ts';
-import { readTestClock } from '../../db/testClock.ts';
-import { openQueues } from '../../queue/connection.ts';
-import { advanceTestClock } from '../../renewals/advance.ts';
+import { readTestClock } from '../../testClock/store.ts';
+import { advanceTestClock } from '../../testClock/advance.ts';
 import { parseAnchor } from '../../billing/periods.ts';
 
 interface AdvanceOptions extends JsonFlag {
@@ -52,17 +51,11 @@ export function register(program: Command, deps: CliDeps): void {
       const to = opts.to !== undefined ? parseAnchor(opts.to, 'UTC', '--to') : undefined;
       const stepMs = parseDuration(opts.step ?? 'P1D', '--step').toMillis();
       const timeoutS = parseOptionalInteger(opts.timeout, '--timeout', { min: 1, max: 86_400 }) ?? 120;
-      const config = deps.config();
       const report = await deps.withContext(async (ctx) => {
         const now = await readTestClock(ctx.db);
         const target = to ?? DateTime.fromJSDate(now, { zone: 'UTC' }).plus(by ?? {}).toJSDate();
         if (target.getTime() < now.getTime()) throw new ValidationError('--to', 'not before the current test time', `${target.toISOString()} is before ${now.toISOString()}; the test clock only moves forward`);
-        const queues = openQueues(config.redisUrl, config.queuePrefix);
-        try {
-          return await advanceTestClock(ctx.db, queues, { to: target, wait: opts.wait === true, stepMs, timeoutMs: timeoutS * 1000 });
-        } finally {
-          await queues.close();
-        }
+        return deps.withQueues((queues) => advanceTestClock(ctx.db, queues, { to: target, wait: opts.wait === true, stepMs, timeoutMs: timeoutS * 1000 }));
       });
       emit(deps.out, opts.json, { id: 'test_clock', from: report.from.toISOString(), now: report.to.toISOString(), steps: report.steps, waited: opts.wait === true }, () => formatKeyValue([
         ['from', report.from.toISOString()],

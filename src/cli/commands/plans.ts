@@ -41,7 +41,7 @@ export function register(program: Command, deps: CliDeps): void {
       // Checked here as well as in createPlan so that bad input never opens a connection
       // (under the test clock even reading the time is a query).
       validatePlanInput(input);
-      const plan = await deps.withContext(async (ctx) => createPlan(ctx.db, await ctx.time.now(), input));
+      const plan = await deps.withContext(async (ctx) => createPlan(ctx, input));
       emit(deps.out, opts.json, planJson(plan), () => formatKeyValue(planDetails(plan)));
     });
 
@@ -71,7 +71,7 @@ export function register(program: Command, deps: CliDeps): void {
     .argument('<code>', 'plan code')
     .action(async (code: string, opts: JsonFlag) => {
       validatePlanCode(code);
-      const archived = await deps.withContext(async (ctx) => archivePlan(ctx.db, await ctx.time.now(), code));
+      const archived = await deps.withContext(async (ctx) => archivePlan(ctx, code));
       emit(deps.out, opts.json, archived.map(planJson), () => [
         `archived plan ${code} (${archived.length} version${archived.length === 1 ? '' : 's'})`,
         ...formatTable(PLAN_VERSION_COLUMNS, archived),

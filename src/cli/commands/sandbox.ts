@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliDeps } from '../deps.ts';
 import { parseIntegerOption } from '../options.ts';
-import { runSandboxCli } from '../../asiabill/sandbox/main.ts';
+import { runSandboxCli } from '../../sandbox/main.ts';
 import { SANDBOX_GATEWAY_NO, SANDBOX_SIGN_KEY } from '../../config.ts';
 
 export function register(program: Command, deps: CliDeps): void {

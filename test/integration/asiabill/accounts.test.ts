@@ -1,19 +1,16 @@
 /** Customers, payment methods and the session token, over real HTTP against the sandbox. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../../src/asiabill/sandbox/index.ts';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
 import type { AsiabillClient } from '../../../src/asiabill/client.ts';
 import { AsiabillApiError } from '../../../src/asiabill/errors.ts';
-import { billingDetail, card, CARDS, clientFor } from './support.ts';
+import { billingDetail, card, CARDS, clientFor, useSandbox } from './support.ts';
 
 let sandbox: Sandbox;
 let client: AsiabillClient;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
-  client = clientFor(sandbox);
-});
-afterAll(async () => {
-  await sandbox.close();
+useSandbox((s, c) => {
+  sandbox = s;
+  client = c;
 });
 
 async function apiError(p: Promise<unknown>): Promise<AsiabillApiError> {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { startSandbox, type Sandbox } from '../../../src/asiabill/sandbox/index.ts';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
 import type { AsiabillClient } from '../../../src/asiabill/client.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { signRequest } from '../../../src/asiabill/sign.ts';

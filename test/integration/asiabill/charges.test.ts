@@ -1,21 +1,18 @@
 /** confirmCharge, checkout, refunds and transaction lookups against the sandbox's test cards. */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startSandbox, type Sandbox } from '../../../src/asiabill/sandbox/index.ts';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
 import type { AsiabillClient } from '../../../src/asiabill/client.ts';
 import { AsiabillApiError, UnknownOutcomeError } from '../../../src/asiabill/errors.ts';
 import type { ConfirmChargeRequest, Customer, PaymentMethod } from '../../../src/asiabill/types.ts';
 import { formatGatewayTime } from '../../../src/asiabill/gatewayTime.ts';
-import { billingDetail, card, CARDS, chargeRequest, clientFor, searchWindow } from './support.ts';
+import { billingDetail, card, CARDS, chargeRequest, clientFor, searchWindow, useSandbox } from './support.ts';
 
 let sandbox: Sandbox;
 let client: AsiabillClient;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
-  client = clientFor(sandbox);
-});
-afterAll(async () => {
-  await sandbox.close();
+useSandbox((s, c) => {
+  sandbox = s;
+  client = c;
 });
 
 async function customerWithCard(cardNo: string): Promise<{ customer: Customer; pm: PaymentMethod }> {

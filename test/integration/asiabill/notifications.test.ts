@@ -3,7 +3,7 @@
  * signatures verified with the engine's verifier, retries, duplicates and reordering.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startSandbox, type Sandbox } from '../../../src/asiabill/sandbox/index.ts';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
 import type { AsiabillClient } from '../../../src/asiabill/client.ts';
 import { verifyNotification } from '../../../src/asiabill/notifications.ts';
 import { verifyReturnQuery } from '../../../src/asiabill/returnUrl.ts';

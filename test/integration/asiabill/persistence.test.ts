@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSandbox } from '../../../src/asiabill/sandbox/index.ts';
+import { startSandbox } from '../../../src/sandbox/index.ts';
 import { billingDetail, card, CARDS, clientFor } from './support.ts';
 
 describe('sandbox state file', () => {

@@ -4,17 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { startSandbox, type Sandbox } from '../../../src/asiabill/sandbox/index.ts';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
 import { signRequest } from '../../../src/asiabill/sign.ts';
-import { billingDetail, card, CARDS, chargeRequest } from './support.ts';
+import { billingDetail, card, CARDS, chargeRequest, useSandbox } from './support.ts';
 
 let sandbox: Sandbox;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
-});
-afterAll(async () => {
-  await sandbox.close();
+useSandbox((s) => {
+  sandbox = s;
 });
 
 interface Raw {

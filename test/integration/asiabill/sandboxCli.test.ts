@@ -1,7 +1,7 @@
 /** The `billing sandbox` entry point and the sandbox's unsigned HTTP helpers. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSandboxCli } from '../../../src/asiabill/sandbox/main.ts';
-import type { Sandbox } from '../../../src/asiabill/sandbox/index.ts';
+import { runSandboxCli } from '../../../src/sandbox/main.ts';
+import type { Sandbox } from '../../../src/sandbox/index.ts';
 import { verifyReturnQuery } from '../../../src/asiabill/returnUrl.ts';
 import { billingDetail, card, CARDS, chargeRequest, clientFor } from './support.ts';
 

@@ -7,7 +7,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { AsiabillClient, type AsiabillClientOptions } from '../../../src/asiabill/client.ts';
-import type { Sandbox } from '../../../src/asiabill/sandbox/index.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
 import type { BillingDetail, CardInput, ConfirmChargeRequest } from '../../../src/asiabill/types.ts';
 import { formatGatewayTime } from '../../../src/asiabill/gatewayTime.ts';
 
@@ -114,4 +115,22 @@ export async function startReceiver(): Promise<Receiver> {
 
 export function bodyOf(r: Received): { type: string; data: Record<string, string> } {
   return JSON.parse(r.rawBody) as { type: string; data: Record<string, string> };
+}
+
+/**
+ * One sandbox and a client wired to it for a whole test file: started before the first test,
+ * closed after the last. The setter hands both to the file's own variables.
+ */
+export function useSandbox(
+  set: (sandbox: Sandbox, client: AsiabillClient) => void,
+  opts: Parameters<typeof startSandbox>[0] = { port: 0 },
+): void {
+  let started: Sandbox | undefined;
+  beforeAll(async () => {
+    started = await startSandbox(opts);
+    set(started, clientFor(started));
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { createTestDatabase } from '../../support/db.ts';
-import { startSandbox, type Sandbox } from '../../../src/asiabill/sandbox/index.ts';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
 import { runCliIn, type CliRun } from './cliRun.ts';
 import type { Db } from '../../../src/db/client.ts';
 

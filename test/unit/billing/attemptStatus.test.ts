@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { canTransition, type AttemptStatus } from '../../../src/billing/attemptStatus.ts';
-import { classifyDecline, isDuplicateOrder } from '../../../src/billing/declines.ts';
+import { classifyDecline } from '../../../src/billing/declines.ts';
+import { isDuplicateOrder } from '../../../src/asiabill/codes.ts';
 import { nextDunningStep, RETRY_DELAYS_MS } from '../../../src/billing/dunning.ts';
 
 const ALL: AttemptStatus[] = ['started', 'unknown', 'pending', 'succeeded', 'failed', 'not_charged'];

@@ -11,7 +11,7 @@ import { AsiabillApiError, AsiabillTransportError, UnknownOutcomeError } from '.
 import { signRequest } from '../../../src/asiabill/sign.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { ManualClock } from '../../../src/clock.ts';
-import { chargeRequest } from '../../integration/asiabill/support.ts';
+import { chargeRequest } from './support.ts';
 
 interface Seen {
   method: string;

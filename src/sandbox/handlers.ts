@@ -1,6 +1,6 @@
 /** One handler per AsiaBill route (names from endpoints.ts), over the sandbox's services. */
-import type { RouteName } from '../endpoints.ts';
-import { validateCheckoutPayment, validateConfirmCharge } from '../validate.ts';
+import type { RouteName } from '../asiabill/endpoints.ts';
+import { validateCheckoutPayment, validateConfirmCharge } from '../asiabill/validate.ts';
 import type { Accounts } from './accounts.ts';
 import type { ChargeEngine } from './charges.ts';
 import type { Refunds } from './refunds.ts';

@@ -4,7 +4,7 @@
  *   L0005 bad sign-info, L0004 request-id seen in the last 30 min.
  * The request-id is remembered only once the signature is good, so garbage cannot burn ids.
  */
-import { safeEqualHex, signRequest } from '../sign.ts';
+import { safeEqualHex, signRequest } from '../asiabill/sign.ts';
 import { REQUEST_ERRORS } from './reply.ts';
 
 export const REQUEST_TIME_WINDOW_MS = 10 * 60_000;

@@ -1,39 +1,44 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { chargeAttempts, gatewayNotifications, invoices } from '../db/schema.ts';
-import { canTransition, type AttemptStatus } from '../billing/attemptStatus.ts';
+import { canTransition } from '../billing/attemptStatus.ts';
 import { verifyNotification } from '../asiabill/notifications.ts';
 import { NotificationVerificationError } from '../asiabill/errors.ts';
 import type { GatewayNotification } from '../asiabill/types.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
 import { recordEvent } from '../events/outbox.ts';
+import { notificationUnmatched } from '../events/builders.ts';
 import { errorMessage } from '../errors.ts';
 import { applyOutcome, type Outcome } from './outcome.ts';
 
 /**
  * AsiaBill's async notifications. Verified over the raw body, stored (deduplicated) and applied
- * in ONE transaction; we answer `success` only after that commit, so a crash before it makes
- * AsiaBill deliver again (it retries for ~17 h). Applying is idempotent and monotonic
+ * in ONE transaction; the HTTP adapter answers `success` only after that commit (an
+ * `accepted` result), so a crash before it makes AsiaBill deliver again (it retries for ~17 h). Applying is idempotent and monotonic
  * (see outcome.ts), so duplicates and reordering converge on the same state.
  * A notification for an orderNo we don't have is kept; the reconciler consults stored
  * notifications before asking the gateway.
  */
-export type NotificationReply =
-  | { status: 200; body: 'success'; result: string }
-  | { status: 400 | 401; body: string; result: string };
+export type NotificationResult =
+  /** Verified and committed: AsiaBill may stop delivering it. `result` says what it did. */
+  | { kind: 'accepted'; result: string }
+  /** Could not be read at all: nothing recorded. */
+  | { kind: 'malformed'; code: string }
+  /** Signature, timestamp or headers did not verify: nothing recorded. */
+  | { kind: 'unverified'; code: string };
 
-export async function receiveNotification(
+export async function applyNotification(
   ctx: AppContext,
   input: { headers: Record<string, string | string[] | undefined>; rawBody: string },
-): Promise<NotificationReply> {
+): Promise<NotificationResult> {
   let n: GatewayNotification;
   try {
     n = verifyNotification({ headers: input.headers, rawBody: input.rawBody, signKey: ctx.config.gateway.signKey, now: ctx.wall.now() });
   } catch (err) {
     const code = err instanceof NotificationVerificationError ? err.code : 'BAD_BODY';
     ctx.logger.warn({ code, err: errorMessage(err) }, 'rejected AsiaBill notification');
-    // Not "success": nothing was recorded. A forged notification changes nothing.
-    return { status: code === 'BAD_BODY' ? 400 : 401, body: `rejected: ${code}`, result: code };
+    // Nothing was recorded: a forged notification changes nothing.
+    return code === 'BAD_BODY' ? { kind: 'malformed', code } : { kind: 'unverified', code };
   }
   const now = await ctx.time.now();
   const result = await ctx.db.transaction(async (tx) => {
@@ -50,7 +55,7 @@ export async function receiveNotification(
         .where(eq(chargeAttempts.orderNo, d.orderNo)))[0];
       if (!attempt) {
         res = 'unmatched';
-      } else if (!canTransition(attempt.status as AttemptStatus, outcome.status) && outcome.status !== 'pending') {
+      } else if (!canTransition(attempt.status, outcome.status) && outcome.status !== 'pending') {
         // Outcomes only move up in rank, so one that cannot apply now never will: a duplicate
         // or a stale notification is recorded without taking any lock.
         res = 'no-change';
@@ -68,12 +73,12 @@ export async function receiveNotification(
     }).returning({ id: gatewayNotifications.id, timesReceived: gatewayNotifications.timesReceived });
     const row = stored[0];
     if (row && res === 'unmatched' && row.timesReceived === 1) {
-      await recordEvent(tx, { type: 'notification.unmatched', subjectType: 'notification', subjectId: row.id, data: { type: n.type, orderNo: d.orderNo, tradeNo: d.tradeNo }, occurredAt: now });
+      await recordEvent(tx, notificationUnmatched(row.id, { type: n.type, orderNo: d.orderNo, tradeNo: d.tradeNo }, now));
     }
     return res;
   });
   ctx.logger.info({ type: n.type, orderNo: n.data.orderNo, result }, 'AsiaBill notification');
-  return { status: 200, body: 'success', result };
+  return { kind: 'accepted', result };
 }
 
 function outcomeOf(n: GatewayNotification): Outcome | null {

@@ -1,5 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { Customer } from '../types.ts';
+import type { Customer } from '../asiabill/types.ts';
 import type { RefundEntry, StoredPaymentMethod } from './types.ts';
 import type { SandboxStore, StoredCharge } from './store.ts';
 

@@ -2,7 +2,7 @@
  * The sandbox's in-memory state. Card data never enters it: payment methods and charges
  * keep a brand, last four, expiry and the *behaviour* derived from the test card number.
  */
-import type { BillingDetail, Customer } from '../types.ts';
+import type { BillingDetail, Customer } from '../asiabill/types.ts';
 import type { CardFacts } from './cards.ts';
 import type { LedgerEntry, RefundEntry, StoredPaymentMethod } from './types.ts';
 

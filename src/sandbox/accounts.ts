@@ -2,15 +2,15 @@
  * Customers and payment methods. The PCI create reads the card number only to derive
  * brand, last four and test behaviour; neither the number nor the CVC is stored.
  */
-import type { Customer, CustomerPage, PaymentMethod } from '../types.ts';
-import { formatGatewayDateTime } from '../gatewayTime.ts';
+import type { Customer, CustomerPage, PaymentMethod } from '../asiabill/types.ts';
+import { formatGatewayDateTime } from '../asiabill/gatewayTime.ts';
 import {
   validateCreateCustomer,
   validateCreatePaymentMethod,
   validateCustomerList,
   validateUpdateCustomer,
   validateUpdatePaymentMethod,
-} from '../validate.ts';
+} from '../asiabill/validate.ts';
 import { classifyCard } from './cards.ts';
 import { newCustomerId, newPaymentMethodId } from './ids.ts';
 import { notFound, REQUEST_ERRORS, SandboxApiError } from './reply.ts';

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
-import type { DbOrTx } from './client.ts';
-import { testClock } from './schema.ts';
+import type { DbOrTx } from '../db/client.ts';
+import { testClock } from '../db/schema.ts';
 import type { TimeSource } from '../clock.ts';
 import { ConflictError } from '../errors.ts';
 

@@ -5,10 +5,10 @@
  * bytes received. Only method, path, request-id and code are logged; never bodies.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '../../logger.ts';
-import { AsiabillValidationError } from '../errors.ts';
-import { API_VERSION, ROUTES, type ApiBase, type RouteName } from '../endpoints.ts';
-import { signRequest } from '../sign.ts';
+import type { Logger } from '../logger.ts';
+import { AsiabillValidationError } from '../asiabill/errors.ts';
+import { API_VERSION, ROUTES, type ApiBase, type RouteName } from '../asiabill/endpoints.ts';
+import { signRequest } from '../asiabill/sign.ts';
 import { authenticate, type ReplayGuard } from './auth.ts';
 import type { KnobState } from './knobs.ts';
 import { REQUEST_ERRORS, SandboxApiError, type ApiHandler } from './reply.ts';

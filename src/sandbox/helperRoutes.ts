@@ -7,7 +7,7 @@
  * A completed page answers with the signed returnUrl redirect (302 when `redirect=1`).
  */
 import type { FastifyInstance } from 'fastify';
-import { buildSignedReturnUrl } from '../returnUrl.ts';
+import { buildSignedReturnUrl } from '../asiabill/returnUrl.ts';
 import type { ChargeEngine } from './charges.ts';
 import { parseKnobs, type KnobState } from './knobs.ts';
 import { SandboxApiError } from './reply.ts';

@@ -20,7 +20,7 @@
  * Decline prefixes (D00xx) are the sandbox's own, loosely modelled on ISO 8583 response
  * codes; real AsiaBill `orderInfo` texts differ.
  */
-import { passesLuhn } from '../luhn.ts';
+import { passesLuhn } from '../asiabill/luhn.ts';
 
 export type CardBehaviour = 'approve' | 'soft_decline' | 'stolen' | 'generic_decline' | 'three_ds' | 'init_then_decline' | 'no_response' | 'invalid_number';
 

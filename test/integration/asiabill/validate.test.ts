@@ -3,21 +3,18 @@
  * naming the field and rule, and send nothing (the sandbox's request counter stays put).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../../src/asiabill/sandbox/index.ts';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
 import { AsiabillValidationError } from '../../../src/asiabill/errors.ts';
 import type { AsiabillClient } from '../../../src/asiabill/client.ts';
 import type { CheckoutPaymentRequest, ConfirmChargeRequest, CreatePaymentMethodInput } from '../../../src/asiabill/types.ts';
-import { billingDetail, card, chargeRequest, clientFor } from '../../integration/asiabill/support.ts';
+import { billingDetail, card, chargeRequest, clientFor, useSandbox } from './support.ts';
 
 let sandbox: Sandbox;
 let client: AsiabillClient;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
-  client = clientFor(sandbox);
-});
-afterAll(async () => {
-  await sandbox.close();
+useSandbox((s, c) => {
+  sandbox = s;
+  client = c;
 });
 
 const long = (n: number): string => 'x'.repeat(n);

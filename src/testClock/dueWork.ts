@@ -1,6 +1,9 @@
 import { and, eq, gt, inArray, isNotNull, lte, min, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
 import { chargeAttempts, invoices, subscriptions } from '../db/schema.ts';
+import { BILLABLE, RENEWABLE } from '../billing/subscriptionStatus.ts';
+import { UNRESOLVED_ATTEMPT_STATUSES } from '../billing/attemptStatus.ts';
+import { sqlList } from '../db/sqlLists.ts';
 
 /**
  * What the engine still owes at a given engine time, read from Postgres alone. Used by the
@@ -22,11 +25,11 @@ export async function dueWork(db: DbOrTx, now: Date): Promise<DueWork> {
   const r = await db.execute<{ renewals: number; charges: number; unresolved: number; expiries: number }>(sql`
     select
       (select count(*)::int from ${subscriptions} where next_renewal_at is not null and next_renewal_at <= ${now}
-         and status in ('trialing','active')) as renewals,
+         and status in ${sqlList(RENEWABLE)}) as renewals,
       (select count(*)::int from ${invoices} i join ${subscriptions} s on s.id = i.subscription_id
          where i.status = 'open' and i.next_attempt_at is not null and i.next_attempt_at <= ${now}
-           and s.status in ('incomplete','trialing','active','past_due')) as charges,
-      (select count(*)::int from ${chargeAttempts} where status in ('started','unknown')) as unresolved,
+           and s.status in ${sqlList(BILLABLE)}) as charges,
+      (select count(*)::int from ${chargeAttempts} where status in ${sqlList(UNRESOLVED_ATTEMPT_STATUSES)}) as unresolved,
       (select count(*)::int from ${subscriptions} where status = 'incomplete' and incomplete_expires_at <= ${now}) as expiries`);
   const row = r.rows[0];
   return {
@@ -41,7 +44,7 @@ export async function dueWork(db: DbOrTx, now: Date): Promise<DueWork> {
 export async function nextDueAfter(db: DbOrTx, now: Date): Promise<Date | null> {
   const [a, b, c] = await Promise.all([
     db.select({ t: min(subscriptions.nextRenewalAt) }).from(subscriptions).where(and(
-      gt(subscriptions.nextRenewalAt, now), inArray(subscriptions.status, ['trialing', 'active']),
+      gt(subscriptions.nextRenewalAt, now), inArray(subscriptions.status, [...RENEWABLE]),
     )),
     db.select({ t: min(invoices.nextAttemptAt) }).from(invoices).where(and(eq(invoices.status, 'open'), gt(invoices.nextAttemptAt, now))),
     db.select({ t: min(subscriptions.incompleteExpiresAt) }).from(subscriptions).where(and(eq(subscriptions.status, 'incomplete'), gt(subscriptions.incompleteExpiresAt, now))),

@@ -3,9 +3,9 @@
  * behind it): the refund is recorded as success and `refund.success` is sent to the
  * original charge's callbackUrl.
  */
-import type { RefundResult } from '../types.ts';
-import { formatGatewayDateTime } from '../gatewayTime.ts';
-import { validateRefund } from '../validate.ts';
+import type { RefundResult } from '../asiabill/types.ts';
+import { formatGatewayDateTime } from '../asiabill/gatewayTime.ts';
+import { validateRefund } from '../asiabill/validate.ts';
 import { newBatchNo } from './ids.ts';
 import { notFound, REQUEST_ERRORS, SandboxApiError } from './reply.ts';
 import { toMinor, type SandboxStore } from './store.ts';

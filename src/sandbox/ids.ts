@@ -4,7 +4,7 @@
  * never be mistaken for a card number (issued card numbers start with 2–6).
  */
 import { randomInt } from 'node:crypto';
-import { formatGatewayTime } from '../gatewayTime.ts';
+import { formatGatewayTime } from '../asiabill/gatewayTime.ts';
 
 function randomDigits(n: number): string {
   let out = '';

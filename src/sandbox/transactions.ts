@@ -3,9 +3,9 @@
  * gatewayTime.ts) and compared with each order's creation time; malformed times are
  * refused (P0001) rather than widening the search to everything.
  */
-import type { TransactionPage, TransactionRecord } from '../types.ts';
-import { formatGatewayDateTime, parseGatewayTime } from '../gatewayTime.ts';
-import { validateTransactionSearch } from '../validate.ts';
+import type { TransactionPage, TransactionRecord } from '../asiabill/types.ts';
+import { formatGatewayDateTime, parseGatewayTime } from '../asiabill/gatewayTime.ts';
+import { validateTransactionSearch } from '../asiabill/validate.ts';
 import { notFound } from './reply.ts';
 import type { SandboxStore, StoredCharge } from './store.ts';
 

@@ -2,7 +2,7 @@
  * The sandbox's decision for a charge attempt once the card is known: a pure function of
  * the card's behaviour, the token type and what the payment method has already done.
  */
-import type { OrderStatus, TokenType } from '../types.ts';
+import type { OrderStatus, TokenType } from '../asiabill/types.ts';
 import { ORDER_INFO, type CardBehaviour } from './cards.ts';
 
 export interface Decision {

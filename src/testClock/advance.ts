@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
 import type { Queues } from '../queue/connection.ts';
-import { readTestClock, setTestClock } from '../db/testClock.ts';
+import { readTestClock, setTestClock } from './store.ts';
 import { BillingError } from '../errors.ts';
 import { dueWork, isQuiet, nextDueAfter, type DueWork } from './dueWork.ts';
 

@@ -5,8 +5,8 @@
  * case-insensitive). Knobs add duplicates and reordering so receivers can prove they are
  * idempotent and monotonic. Every timer is cleared and every in-flight POST aborted on close.
  */
-import type { Logger } from '../../logger.ts';
-import { signNotification } from '../notifications.ts';
+import type { Logger } from '../logger.ts';
+import { signNotification } from '../asiabill/notifications.ts';
 import type { NotifyKnobs } from './types.ts';
 
 export interface NotificationEvent {

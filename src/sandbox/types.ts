@@ -2,8 +2,8 @@
  * Public shapes of the local AsiaBill sandbox. Everything here is test tooling: it speaks
  * AsiaBill's wire protocol over real HTTP so the engine can be exercised end to end.
  */
-import type { Logger } from '../../logger.ts';
-import type { BillingDetail, CardSummary, Customer, OrderStatus, TokenType } from '../types.ts';
+import type { Logger } from '../logger.ts';
+import type { BillingDetail, CardSummary, Customer, OrderStatus, TokenType } from '../asiabill/types.ts';
 import type { CardBehaviour } from './cards.ts';
 
 export interface NotifyKnobs {

@@ -6,7 +6,7 @@
  */
 import Fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { silentLogger } from '../../logger.ts';
+import { silentLogger } from '../logger.ts';
 import { Accounts } from './accounts.ts';
 import { ReplayGuard } from './auth.ts';
 import { ChargeEngine } from './charges.ts';
@@ -19,7 +19,7 @@ import { Refunds } from './refunds.ts';
 import { OPENAPI_PREFIX, PAYMENT_PREFIX, registerApiRoutes } from './routes.ts';
 import { SandboxStore } from './store.ts';
 import { loadSnapshot, saveSnapshot } from './persistence.ts';
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../logger.ts';
 import type { Sandbox, SandboxOptions } from './types.ts';
 
 /** AsiaBill's public test credentials (API.md §1). */

@@ -7,8 +7,8 @@
  * so /transactions can find it. A reused orderNo is the exception: "I0061 Duplicate Order"
  * and no new record.
  */
-import type { CheckoutPaymentRequest, CheckoutPaymentResult, ConfirmChargeRequest, ConfirmChargeResult, OrderStatus } from '../types.ts';
-import { formatGatewayDateTime } from '../gatewayTime.ts';
+import type { CheckoutPaymentRequest, CheckoutPaymentResult, ConfirmChargeRequest, ConfirmChargeResult, OrderStatus } from '../asiabill/types.ts';
+import { formatGatewayDateTime } from '../asiabill/gatewayTime.ts';
 import { classifyCard, isExpired, maskCardNo, ORDER_INFO } from './cards.ts';
 import { decide, type Decision } from './outcomes.ts';
 import { newPaymentMethodId, newTradeNo } from './ids.ts';

@@ -2,7 +2,7 @@
  * `billing sandbox`: runs the sandbox in the foreground and prints what a merchant needs
  * to point an AsiaBill client at it. The caller owns shutdown (sandbox.close()).
  */
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../logger.ts';
 import { startSandbox } from './server.ts';
 import { TEST_CARDS } from './cards.ts';
 import type { Sandbox } from './types.ts';

@@ -1,7 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Tx } from '../db/client.ts';
-import { chargeAttempts, invoices, subscriptions } from '../db/schema.ts';
-import { OPEN_ATTEMPT_STATUSES } from '../billing/attemptStatus.ts';
+import type { Tx } from './client.ts';
+import { chargeAttempts, invoices, subscriptions } from './schema.ts';
+import type { AttemptRow, InvoiceRow, SubscriptionRow } from './rows.ts';
+import { OPEN_ATTEMPT_STATUSES, type AttemptStatus } from '../billing/attemptStatus.ts';
 
 /**
  * Row locks are always taken in one order — subscription, then invoice, then attempt — by
@@ -11,9 +12,7 @@ import { OPEN_ATTEMPT_STATUSES } from '../billing/attemptStatus.ts';
  * Each lock is one round trip and also returns what the caller must check under it (an open
  * attempt, another success): on the hot path every query counts.
  */
-export type SubscriptionRow = typeof subscriptions.$inferSelect;
-export type InvoiceRow = typeof invoices.$inferSelect;
-export type AttemptRow = typeof chargeAttempts.$inferSelect;
+export type { AttemptRow, InvoiceRow, SubscriptionRow };
 
 export async function lockSubscription(tx: Tx, id: string, opts: { skipLocked?: boolean } = {}): Promise<SubscriptionRow | undefined> {
   const q = tx.select().from(subscriptions).where(eq(subscriptions.id, id));
@@ -34,7 +33,7 @@ export async function lockInvoice(tx: Tx, id: string): Promise<(InvoiceRow & { h
 /** The attempt, locked, and the id of another attempt of the same invoice that succeeded, if any. */
 export async function lockAttempt(tx: Tx, id: string): Promise<(AttemptRow & { otherSuccessId: string | null }) | undefined> {
   const other = tx.select({ id: sql`o.id` }).from(sql`${chargeAttempts} o`)
-    .where(sql`o.invoice_id = ${chargeAttempts.invoiceId} and o.status = 'succeeded' and o.id <> ${chargeAttempts.id}`).limit(1);
+    .where(sql`o.invoice_id = ${chargeAttempts.invoiceId} and o.status = ${'succeeded' satisfies AttemptStatus} and o.id <> ${chargeAttempts.id}`).limit(1);
   const rows = await tx.select({ attempt: chargeAttempts, otherSuccessId: sql<string | null>`(${other})` })
     .from(chargeAttempts).where(eq(chargeAttempts.id, id)).for('update', { of: chargeAttempts });
   const r = rows[0];

@@ -1,0 +1,9 @@
+import type { chargeAttempts, customers, invoices, paymentMethods, plans, subscriptions } from './schema.ts';
+
+/** Row types as stored, one name each, for every module that reads the tables. */
+export type PlanRow = typeof plans.$inferSelect;
+export type CustomerRow = typeof customers.$inferSelect;
+export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
+export type InvoiceRow = typeof invoices.$inferSelect;
+export type AttemptRow = typeof chargeAttempts.$inferSelect;
