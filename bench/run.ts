@@ -18,7 +18,6 @@ import { createPlan } from '../src/catalog/plans.ts';
 import { createCustomer } from '../src/customers/customers.ts';
 import { addCardPaymentMethod } from '../src/customers/paymentMethods.ts';
 import { createSubscription } from '../src/subscriptions/create.ts';
-import { scanDueWork } from '../src/renewals/scan.ts';
 import { waitQuiet } from '../src/testClock/advance.ts';
 import { chargeAttempts, invoices, subscriptions } from '../src/db/schema.ts';
 import { buildChargeRequest } from '../src/renewals/chargeRequest.ts';
@@ -35,14 +34,33 @@ async function setup(name: string) {
   url.pathname = `/${name}`;
   await migrateDatabase(url.toString());
   const prefix = `billing-bench-${randomBytes(4).toString('hex')}`;
-  const config = loadConfig({ DATABASE_URL: url.toString(), BILLING_QUEUE_PREFIX: prefix, BILLING_CLOCK: 'test', BILLING_HTTP_PORT: '0', BILLING_SCAN_INTERVAL_MS: '3600000', BILLING_CHARGE_CONCURRENCY: String(CONCURRENCY), LOG_LEVEL: 'silent' });
-  const engine = await startEngine({ config, logger: silentLogger, parts: { http: true, scheduler: true, charge: true, sandbox: true }, sandboxOptions: { port: 0, stateFile: undefined, notify: { delayMs: 3_600_000 } } });
+  const config = loadConfig({
+    DATABASE_URL: url.toString(),
+    BILLING_QUEUE_PREFIX: prefix,
+    BILLING_CLOCK: 'test',
+    BILLING_HTTP_PORT: '0',
+    BILLING_SCAN_INTERVAL_MS: '3600000',
+    BILLING_CHARGE_CONCURRENCY: String(CONCURRENCY),
+    LOG_LEVEL: 'silent',
+  });
+  const engine = await startEngine({
+    config,
+    logger: silentLogger,
+    parts: { http: true, scheduler: true, charge: true, sandbox: true },
+    sandboxOptions: { port: 0, stateFile: undefined, notify: { delayMs: 3_600_000 } },
+  });
   await setTestClock(engine.ctx.db, START);
   const ctx = engine.ctx;
   await createPlan(ctx, { code: 'bench', name: 'Bench', amount: '9.99', currency: 'USD', interval: 'month' });
   for (let i = 0; i < N; i++) {
     const c = await createCustomer(ctx, { email: `b${i}@example.com`, firstName: 'Bench', lastName: `N${i}` });
-    const pm = await addCardPaymentMethod(ctx, { customerId: c.id, cardNumber: '4242424242424242', expMonth: '12', expYear: '2035', cvc: '123' });
+    const pm = await addCardPaymentMethod(ctx, {
+      customerId: c.id,
+      cardNumber: '4242424242424242',
+      expMonth: '12',
+      expYear: '2035',
+      cvc: '123',
+    });
     await createSubscription(ctx, { customerId: c.id, planCode: 'bench', paymentMethodId: pm.id });
   }
   const renewalAt = new Date('2030-02-28T00:00:00Z');
@@ -58,7 +76,10 @@ async function runEngine(): Promise<number> {
     await s.engine.queues.triggerScan();
     await waitQuiet(s.ctx.db, s.engine.queues, s.renewalAt, { timeoutMs: 600_000, pollMs: 10 });
     const ms = performance.now() - t0;
-    const paid = await s.ctx.db.select({ n: sql<number>`count(*)::int` }).from(chargeAttempts).where(eq(chargeAttempts.status, 'succeeded'));
+    const paid = await s.ctx.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(chargeAttempts)
+      .where(eq(chargeAttempts.status, 'succeeded'));
     if ((paid[0]?.n ?? 0) !== 2 * N) throw new Error(`engine charged ${paid[0]?.n} of ${2 * N}`);
     return ms;
   } finally {
@@ -90,16 +111,53 @@ async function runBaseline(): Promise<number> {
         const orderNo = `${invoiceId}-1`;
         const requestTime = new Date();
         await ctx.db.transaction(async (tx) => {
-          await tx.insert(invoices).values({ id: invoiceId, subscriptionId: sub.id, periodIndex: 1, periodStart: sub.currentPeriodEnd, periodEnd: sub.currentPeriodEnd, amount: sub.amount, currency: sub.currency, createdAt: s.renewalAt });
-          await tx.insert(chargeAttempts).values({ id: attemptId, invoiceId, attemptNo: 1, orderNo, tokenType: 'Recurring', amount: sub.amount, currency: sub.currency, status: 'started', requestTime, createdAt: s.renewalAt });
+          await tx.insert(invoices).values({
+            id: invoiceId,
+            subscriptionId: sub.id,
+            periodIndex: 1,
+            periodStart: sub.currentPeriodEnd,
+            periodEnd: sub.currentPeriodEnd,
+            amount: sub.amount,
+            currency: sub.currency,
+            createdAt: s.renewalAt,
+          });
+          await tx.insert(chargeAttempts).values({
+            id: attemptId,
+            invoiceId,
+            attemptNo: 1,
+            orderNo,
+            tokenType: 'Recurring',
+            amount: sub.amount,
+            currency: sub.currency,
+            status: 'started',
+            requestTime,
+            createdAt: s.renewalAt,
+          });
         });
-        const pm = await ctx.db.execute<{ cus: string; pm: string }>(sql`select c.asiabill_customer_id as cus, p.asiabill_payment_method_id as pm from customers c join payment_methods p on p.customer_id = c.id where c.id = ${sub.customerId}`);
-        const res = await ctx.gateway.confirmCharge(buildChargeRequest({
-          orderNo, amount: sub.amount, currency: sub.currency, tokenType: 'Recurring', asiabillCustomerId: pm.rows[0]!.cus, asiabillPaymentMethodId: pm.rows[0]!.pm,
-          planName: 'Bench', subscriptionId: sub.id, periodStart: sub.currentPeriodEnd, publicUrl: 'http://127.0.0.1:1', webSite: 'https://merchant.example',
-        }), { requestTime: requestTime.getTime() });
+        const pm = await ctx.db.execute<{ cus: string; pm: string }>(
+          sql`select c.asiabill_customer_id as cus, p.asiabill_payment_method_id as pm from customers c join payment_methods p on p.customer_id = c.id where c.id = ${sub.customerId}`,
+        );
+        const res = await ctx.gateway.confirmCharge(
+          buildChargeRequest({
+            orderNo,
+            amount: sub.amount,
+            currency: sub.currency,
+            tokenType: 'Recurring',
+            asiabillCustomerId: pm.rows[0]!.cus,
+            asiabillPaymentMethodId: pm.rows[0]!.pm,
+            planName: 'Bench',
+            subscriptionId: sub.id,
+            periodStart: sub.currentPeriodEnd,
+            publicUrl: 'http://127.0.0.1:1',
+            webSite: 'https://merchant.example',
+          }),
+          { requestTime: requestTime.getTime() },
+        );
         await ctx.db.transaction(async (tx) => {
-          await tx.update(chargeAttempts).set({ status: res.orderStatus === 'success' ? 'succeeded' : 'failed', tradeNo: res.tradeNo ?? null }).where(eq(chargeAttempts.id, attemptId));
+          await tx
+            .update(chargeAttempts)
+            .set({ status: res.orderStatus === 'success' ? 'succeeded' : 'failed', tradeNo: res.tradeNo ?? null })
+            .where(eq(chargeAttempts.id, attemptId));
           await tx.update(invoices).set({ status: 'paid', paidAt: s.renewalAt }).where(eq(invoices.id, invoiceId));
         });
       }
@@ -122,7 +180,8 @@ const rows = [
 ];
 const head = ['pipeline', 'renewals', 'ms', 'renewals/s', 'vs baseline'];
 const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-const line = (r: Array<string | number>) => r.map((c, i) => (i === 0 ? String(c).padEnd(w[i]!) : String(c).padStart(w[i]!))).join('  ');
+const line = (r: Array<string | number>) =>
+  r.map((c, i) => (i === 0 ? String(c).padEnd(w[i]!) : String(c).padStart(w[i]!))).join('  ');
 console.log(`\nRenewal throughput, concurrency ${CONCURRENCY}, N=${N} (target: engine ≥ 0.80× baseline)\n`);
 console.log(line(head));
 console.log(line(w.map((n) => '-'.repeat(n))));

@@ -17,10 +17,16 @@ const positiveInt = z.coerce.number().int().positive();
 const schema = z.object({
   DATABASE_URL: urlString.default('postgres://postgres@127.0.0.1:5432/billing'),
   REDIS_URL: urlString.default('redis://127.0.0.1:6379'),
-  BILLING_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1-64)').default('billing'),
+  BILLING_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1-64)')
+    .default('billing'),
   ASIABILL_PAYMENT_URL: urlString.optional(),
   ASIABILL_OPENAPI_URL: urlString.optional(),
-  ASIABILL_GATEWAY_NO: z.string().regex(/^\d{8}$/, 'must be the 8-digit gateway number').optional(),
+  ASIABILL_GATEWAY_NO: z
+    .string()
+    .regex(/^\d{8}$/, 'must be the 8-digit gateway number')
+    .optional(),
   ASIABILL_SIGN_KEY: z.string().min(1).optional(),
   ASIABILL_TIMEOUT_MS: positiveInt.default(30_000),
   BILLING_SANDBOX_PORT: z.coerce.number().int().min(1).max(65535).default(8091),
@@ -92,7 +98,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
-  const gatewayVars = ['ASIABILL_PAYMENT_URL', 'ASIABILL_OPENAPI_URL', 'ASIABILL_GATEWAY_NO', 'ASIABILL_SIGN_KEY'] as const;
+  const gatewayVars = [
+    'ASIABILL_PAYMENT_URL',
+    'ASIABILL_OPENAPI_URL',
+    'ASIABILL_GATEWAY_NO',
+    'ASIABILL_SIGN_KEY',
+  ] as const;
   const set = gatewayVars.filter((k) => e[k] !== undefined);
   let gateway: GatewayConfig;
   if (set.length === 0) {
@@ -106,8 +117,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sandboxHost: e.BILLING_SANDBOX_HOST,
       // Like a real gateway, the sandbox remembers customers across restarts of `billing run`
       // (a file per port in the temp directory); BILLING_SANDBOX_STATE=none keeps it in memory.
-      sandboxStateFile: e.BILLING_SANDBOX_STATE === 'none' ? undefined
-        : (e.BILLING_SANDBOX_STATE ?? join(tmpdir(), `asiabill-billing-sandbox-${e.BILLING_SANDBOX_PORT}.json`)),
+      sandboxStateFile:
+        e.BILLING_SANDBOX_STATE === 'none'
+          ? undefined
+          : (e.BILLING_SANDBOX_STATE ?? join(tmpdir(), `asiabill-billing-sandbox-${e.BILLING_SANDBOX_PORT}.json`)),
       gatewayNo: SANDBOX_GATEWAY_NO,
       signKey: SANDBOX_SIGN_KEY,
       timeoutMs: e.ASIABILL_TIMEOUT_MS,
@@ -123,7 +136,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     };
   } else {
     const missing = gatewayVars.filter((k) => e[k] === undefined);
-    throw new ConfigError(missing.map((k) => `${k}: required when any ASIABILL_* variable is set (set all four, or none to use the built-in sandbox)`));
+    throw new ConfigError(
+      missing.map(
+        (k) => `${k}: required when any ASIABILL_* variable is set (set all four, or none to use the built-in sandbox)`,
+      ),
+    );
   }
   return {
     databaseUrl: e.DATABASE_URL,

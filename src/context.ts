@@ -38,7 +38,11 @@ export function timeFromConfig(config: Config, db: Db): TimeSource {
 }
 
 /** Opens the database and builds a context; the caller owns `database.close()`. */
-export function createContext(config: Config, logger: Logger, overrides: Partial<AppContext> = {}): { ctx: AppContext; database: Database } {
+export function createContext(
+  config: Config,
+  logger: Logger,
+  overrides: Partial<AppContext> = {},
+): { ctx: AppContext; database: Database } {
   const database = openDatabase(config.databaseUrl);
   const ctx: AppContext = {
     config,

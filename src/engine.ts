@@ -4,7 +4,13 @@ import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import { createContext, gatewayFromConfig, type AppContext } from './context.ts';
 import { openQueues, redisConnection, type Queues } from './queue/connection.ts';
-import { QUEUES, SCAN_SCHEDULER_ID, RECONCILE_SCHEDULER_ID, type ChargeJob, type MaintenanceJob } from './queue/names.ts';
+import {
+  QUEUES,
+  SCAN_SCHEDULER_ID,
+  RECONCILE_SCHEDULER_ID,
+  type ChargeJob,
+  type MaintenanceJob,
+} from './queue/names.ts';
 import { runChargeJob, runMaintenanceJob, type JobDeps } from './renewals/jobs.ts';
 import { buildHttpServer } from './http/server.ts';
 import { startSandbox, type Sandbox } from './sandbox/index.ts';
@@ -48,11 +54,25 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   let config = opts.config;
   let sandbox: Sandbox | null = null;
   if (parts.sandbox && config.gateway.kind === 'sandbox' && !opts.overrides?.gateway) {
-    sandbox = await startSandbox({ port: config.gateway.sandboxPort ?? 0, host: config.gateway.sandboxHost ?? '127.0.0.1', stateFile: config.gateway.sandboxStateFile, gatewayNo: config.gateway.gatewayNo, signKey: config.gateway.signKey, logger: logger.child({ part: 'sandbox' }), ...opts.sandboxOptions });
-    config = { ...config, gateway: { ...config.gateway, paymentUrl: sandbox.paymentUrl, openapiUrl: sandbox.openapiUrl } };
+    sandbox = await startSandbox({
+      port: config.gateway.sandboxPort ?? 0,
+      host: config.gateway.sandboxHost ?? '127.0.0.1',
+      stateFile: config.gateway.sandboxStateFile,
+      gatewayNo: config.gateway.gatewayNo,
+      signKey: config.gateway.signKey,
+      logger: logger.child({ part: 'sandbox' }),
+      ...opts.sandboxOptions,
+    });
+    config = {
+      ...config,
+      gateway: { ...config.gateway, paymentUrl: sandbox.paymentUrl, openapiUrl: sandbox.openapiUrl },
+    };
     logger.info({ url: sandbox.url }, 'AsiaBill sandbox started (no AsiaBill credentials configured)');
   }
-  const { ctx, database } = createContext(config, logger, { gateway: opts.overrides?.gateway ?? gatewayFromConfig(config, logger), ...opts.overrides });
+  const { ctx, database } = createContext(config, logger, {
+    gateway: opts.overrides?.gateway ?? gatewayFromConfig(config, logger),
+    ...opts.overrides,
+  });
   const queues = openQueues(config.redisUrl, config.queuePrefix);
   const deps: JobDeps = { ctx, enqueueCharge: (j) => queues.enqueueCharge(j) };
   const workers: Worker[] = [];
@@ -70,25 +90,36 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     logger.info({ url: httpUrl }, 'HTTP server listening');
   }
   if (parts.charge) {
-    const w = new Worker<ChargeJob>(QUEUES.charge, async (job: Job<ChargeJob>) => {
-      const r = await runChargeJob(deps, job.data);
-      return r.kind === 'skipped' ? `skipped:${r.reason}` : `${r.status}`;
-    }, {
-      connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: config.chargeConcurrency,
-      // A killed worker's job goes back to the queue after this; re-running it is harmless
-      // (chargeInvoice finds the open attempt and leaves it to the reconciler).
-      lockDuration: config.jobLockMs, stalledInterval: config.jobLockMs,
-    });
+    const w = new Worker<ChargeJob>(
+      QUEUES.charge,
+      async (job: Job<ChargeJob>) => {
+        const r = await runChargeJob(deps, job.data);
+        return r.kind === 'skipped' ? `skipped:${r.reason}` : `${r.status}`;
+      },
+      {
+        connection: redisConnection(config.redisUrl),
+        prefix: config.queuePrefix,
+        concurrency: config.chargeConcurrency,
+        // A killed worker's job goes back to the queue after this; re-running it is harmless
+        // (chargeInvoice finds the open attempt and leaves it to the reconciler).
+        lockDuration: config.jobLockMs,
+        stalledInterval: config.jobLockMs,
+      },
+    );
     w.on('failed', (job, err) => logger.error({ jobId: job?.id, err: errorMessage(err) }, 'charge job failed'));
     w.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'charge worker error'));
     workers.push(w);
   }
   if (parts.scheduler) {
-    const w = new Worker<MaintenanceJob>(QUEUES.maintenance, async (job: Job<MaintenanceJob>) => {
-      const report = await runMaintenanceJob(deps, job.data);
-      logger.debug({ job: job.data.kind, report }, 'maintenance job done');
-      return report;
-    }, { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: 1 });
+    const w = new Worker<MaintenanceJob>(
+      QUEUES.maintenance,
+      async (job: Job<MaintenanceJob>) => {
+        const report = await runMaintenanceJob(deps, job.data);
+        logger.debug({ job: job.data.kind, report }, 'maintenance job done');
+        return report;
+      },
+      { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: 1 },
+    );
     w.on('failed', (job, err) => logger.error({ jobId: job?.id, err: errorMessage(err) }, 'maintenance job failed'));
     // e.g. a job whose keys vanished with a Redis wipe: logged, and the next scan redoes the work.
     w.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'maintenance worker error'));
@@ -96,12 +127,29 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     const ensureSchedulers = async () => {
       // Idempotent. Re-run periodically so the schedule comes back by itself after Redis
       // lost its data: Postgres still has all the work; only the heartbeat needs restoring.
-      await queues.maintenance.upsertJobScheduler(SCAN_SCHEDULER_ID, { every: config.scanIntervalMs }, { name: 'scan', data: { kind: 'scan' } });
-      await queues.maintenance.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: RECONCILE_INTERVAL_MS }, { name: 'reconcile', data: { kind: 'reconcile' } });
+      await queues.maintenance.upsertJobScheduler(
+        SCAN_SCHEDULER_ID,
+        { every: config.scanIntervalMs },
+        { name: 'scan', data: { kind: 'scan' } },
+      );
+      await queues.maintenance.upsertJobScheduler(
+        RECONCILE_SCHEDULER_ID,
+        { every: RECONCILE_INTERVAL_MS },
+        { name: 'reconcile', data: { kind: 'reconcile' } },
+      );
     };
     await ensureSchedulers();
     await queues.triggerScan();
-    timers.push(setInterval(() => { ensureSchedulers().catch((err) => logger.warn({ err: errorMessage(err) }, 'could not refresh job schedulers')); }, Math.min(config.scanIntervalMs, 10_000)));
+    timers.push(
+      setInterval(
+        () => {
+          ensureSchedulers().catch((err) =>
+            logger.warn({ err: errorMessage(err) }, 'could not refresh job schedulers'),
+          );
+        },
+        Math.min(config.scanIntervalMs, 10_000),
+      ),
+    );
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   ready = true;

@@ -11,7 +11,16 @@ export function createLogger(opts: { level?: string; name?: string; destination?
     name: opts.name ?? 'billing',
     level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
     redact: {
-      paths: ['*.cardNo', '*.cardSecurityCode', '*.card.cardNo', '*.card.cardSecurityCode', 'cardNo', 'cardSecurityCode', 'cvc', '*.cvc'],
+      paths: [
+        '*.cardNo',
+        '*.cardSecurityCode',
+        '*.card.cardNo',
+        '*.card.cardSecurityCode',
+        'cardNo',
+        'cardSecurityCode',
+        'cvc',
+        '*.cvc',
+      ],
       censor: '[redacted]',
     },
   };

@@ -7,7 +7,11 @@ import { errorMessage } from './errors.ts';
  * Shared main() for `billing run` and workers/*.ts: load config, start the chosen parts, and
  * drain gracefully on SIGTERM/SIGINT (a second signal forces exit).
  */
-export async function runProcess(name: string, parts: EngineParts, config: Config = loadConfig(process.env)): Promise<{ engine: Engine; logger: Logger }> {
+export async function runProcess(
+  name: string,
+  parts: EngineParts,
+  config: Config = loadConfig(process.env),
+): Promise<{ engine: Engine; logger: Logger }> {
   const logger = createLogger({ level: config.logLevel, name });
   const engine = await startEngine({ config, logger, parts });
   logger.info({ parts, clock: config.clock, gateway: config.gateway.kind, httpUrl: engine.httpUrl }, `${name} ready`);
@@ -20,8 +24,14 @@ export async function runProcess(name: string, parts: EngineParts, config: Confi
     stopping = true;
     logger.info({ signal }, 'draining: finishing in-flight jobs');
     engine.close().then(
-      () => { logger.info('stopped cleanly'); process.exit(0); },
-      (err: unknown) => { logger.error({ err: errorMessage(err) }, 'error while stopping'); process.exit(1); },
+      () => {
+        logger.info('stopped cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err: errorMessage(err) }, 'error while stopping');
+        process.exit(1);
+      },
     );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -109,7 +109,8 @@ export class AsiabillClient implements AsiabillGateway {
     try {
       return decode(data);
     } catch (err) {
-      if (err instanceof AsiabillShapeError) throw new AsiabillTransportError('bad_response', `${spec.route.path}: ${err.message}`, { cause: err });
+      if (err instanceof AsiabillShapeError)
+        throw new AsiabillTransportError('bad_response', `${spec.route.path}: ${err.message}`, { cause: err });
       throw err;
     }
   }
@@ -127,7 +128,10 @@ export class AsiabillClient implements AsiabillGateway {
   }
 
   async getCustomer(customerId: string): Promise<Customer> {
-    return this.request({ route: ROUTES.getCustomer, pathParams: { customerId: pathId(customerId, 'customerId') } }, decodeCustomer);
+    return this.request(
+      { route: ROUTES.getCustomer, pathParams: { customerId: pathId(customerId, 'customerId') } },
+      decodeCustomer,
+    );
   }
 
   async listCustomers(q: CustomerListQuery = {}): Promise<CustomerPage> {
@@ -139,7 +143,10 @@ export class AsiabillClient implements AsiabillGateway {
   }
 
   async deleteCustomer(customerId: string): Promise<void> {
-    await this.transport.call({ route: ROUTES.deleteCustomer, pathParams: { customerId: pathId(customerId, 'customerId') } });
+    await this.transport.call({
+      route: ROUTES.deleteCustomer,
+      pathParams: { customerId: pathId(customerId, 'customerId') },
+    });
   }
 
   /** Goes to UPDATE_CUSTOMER_ROUTE, whose path is an [assumption] (see endpoints.ts). */
@@ -152,26 +159,41 @@ export class AsiabillClient implements AsiabillGateway {
 
   /** PCI path: the card travels in this one request body and is then forgotten. */
   async createPaymentMethod(input: CreatePaymentMethodInput): Promise<PaymentMethod> {
-    return this.request({ route: ROUTES.createPaymentMethod, body: validateCreatePaymentMethod(input) }, decodePaymentMethod);
+    return this.request(
+      { route: ROUTES.createPaymentMethod, body: validateCreatePaymentMethod(input) },
+      decodePaymentMethod,
+    );
   }
 
   async updatePaymentMethod(input: UpdatePaymentMethodInput): Promise<PaymentMethod> {
-    return this.request({ route: ROUTES.updatePaymentMethod, body: validateUpdatePaymentMethod(input) }, decodePaymentMethod);
+    return this.request(
+      { route: ROUTES.updatePaymentMethod, body: validateUpdatePaymentMethod(input) },
+      decodePaymentMethod,
+    );
   }
 
   async getPaymentMethod(customerPaymentMethodId: string): Promise<PaymentMethod> {
     const id = pathId(customerPaymentMethodId, 'customerPaymentMethodId');
-    return this.request({ route: ROUTES.getPaymentMethod, pathParams: { customerPaymentMethodId: id } }, decodePaymentMethod);
+    return this.request(
+      { route: ROUTES.getPaymentMethod, pathParams: { customerPaymentMethodId: id } },
+      decodePaymentMethod,
+    );
   }
 
   async listPaymentMethods(customerId: string): Promise<PaymentMethod[]> {
-    return this.request({ route: ROUTES.listPaymentMethods, pathParams: { customerId: pathId(customerId, 'customerId') } }, decodePaymentMethodList);
+    return this.request(
+      { route: ROUTES.listPaymentMethods, pathParams: { customerId: pathId(customerId, 'customerId') } },
+      decodePaymentMethodList,
+    );
   }
 
   async attachPaymentMethod(customerPaymentMethodId: string, customerId: string): Promise<void> {
     await this.transport.call({
       route: ROUTES.attachPaymentMethod,
-      pathParams: { customerPaymentMethodId: pathId(customerPaymentMethodId, 'customerPaymentMethodId'), customerId: pathId(customerId, 'customerId') },
+      pathParams: {
+        customerPaymentMethodId: pathId(customerPaymentMethodId, 'customerPaymentMethodId'),
+        customerId: pathId(customerId, 'customerId'),
+      },
     });
   }
 
@@ -194,8 +216,18 @@ export class AsiabillClient implements AsiabillGateway {
     let ids = { requestId: '', requestTime: opts.requestTime ?? 0 };
     const unknown = (reason: UnknownOutcomeError['reason'], detail: string, cause: unknown): UnknownOutcomeError => {
       // Worth a warning: someone must reconcile this order before charging it again.
-      this.logger.warn({ orderNo: body.orderNo, requestId: ids.requestId, requestTime: ids.requestTime, reason }, 'confirmCharge outcome unknown');
-      return new UnknownOutcomeError({ orderNo: body.orderNo, requestTime: ids.requestTime, requestId: ids.requestId, reason, detail, cause });
+      this.logger.warn(
+        { orderNo: body.orderNo, requestId: ids.requestId, requestTime: ids.requestTime, reason },
+        'confirmCharge outcome unknown',
+      );
+      return new UnknownOutcomeError({
+        orderNo: body.orderNo,
+        requestTime: ids.requestTime,
+        requestId: ids.requestId,
+        reason,
+        detail,
+        cause,
+      });
     };
     let data: unknown;
     try {
@@ -238,7 +270,10 @@ export class AsiabillClient implements AsiabillGateway {
   }
 
   async refundStatus(batchNo: string): Promise<RefundResult> {
-    return this.request({ route: ROUTES.refundStatus, pathParams: { batchNo: pathId(batchNo, 'batchNo') } }, decodeRefund);
+    return this.request(
+      { route: ROUTES.refundStatus, pathParams: { batchNo: pathId(batchNo, 'batchNo') } },
+      decodeRefund,
+    );
   }
 
   /** The way to find an order by orderNo (e.g. after an unknown outcome). */
@@ -256,7 +291,10 @@ export class AsiabillClient implements AsiabillGateway {
   }
 
   async orderInfo(tradeNo: string): Promise<OrderInfoResult> {
-    return this.request({ route: ROUTES.orderInfo, pathParams: { tradeNo: pathId(tradeNo, 'tradeNo') } }, decodeTransactionRecord);
+    return this.request(
+      { route: ROUTES.orderInfo, pathParams: { tradeNo: pathId(tradeNo, 'tradeNo') } },
+      decodeTransactionRecord,
+    );
   }
 }
 

@@ -29,7 +29,10 @@ export function parseEnvelope(body: string, httpStatus: number): Envelope {
   } catch {
     throw new AsiabillTransportError('bad_response', `HTTP ${httpStatus} with a body that is not JSON`, { httpStatus });
   }
-  if (!isObject(parsed)) throw new AsiabillTransportError('bad_response', `HTTP ${httpStatus} with a JSON body that is not an object`, { httpStatus });
+  if (!isObject(parsed))
+    throw new AsiabillTransportError('bad_response', `HTTP ${httpStatus} with a JSON body that is not an object`, {
+      httpStatus,
+    });
   const code = parsed.code;
   if (typeof code !== 'string' && typeof code !== 'number') {
     throw new AsiabillTransportError('bad_response', `HTTP ${httpStatus} with no code in the response`, { httpStatus });

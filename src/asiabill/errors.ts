@@ -56,7 +56,14 @@ export class UnknownOutcomeError extends BillingError {
   readonly requestTime: number;
   readonly requestId: string;
   readonly reason: TransportFailure;
-  constructor(args: { orderNo: string; requestTime: number; requestId: string; reason: TransportFailure; detail: string; cause?: unknown }) {
+  constructor(args: {
+    orderNo: string;
+    requestTime: number;
+    requestId: string;
+    reason: TransportFailure;
+    detail: string;
+    cause?: unknown;
+  }) {
     super(
       'UNKNOWN_OUTCOME',
       `confirmCharge ${args.orderNo}: outcome unknown (${args.reason}: ${redactCardNumbers(args.detail)}); reconcile by orderNo before any retry`,

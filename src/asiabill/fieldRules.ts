@@ -33,7 +33,8 @@ export function fieldPath(parent: string, key: string | number): string {
 }
 
 export function readObject(value: unknown, field: string): Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field || 'body', 'type', 'must be an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail(field || 'body', 'type', 'must be an object');
   return value as Obj;
 }
 
@@ -68,11 +69,16 @@ function toText(v: unknown, field: string, secret: boolean): string | undefined 
 
 function checkText(value: string, field: string, rule: StrRule): string {
   const n = [...value].length;
-  if (rule.len !== undefined && n !== rule.len) fail(field, 'fixed-length', `must be exactly ${rule.len} characters (got ${n})`);
-  if (rule.min !== undefined && n < rule.min) fail(field, 'min-length', `must be at least ${rule.min} characters (got ${n})`);
-  if (rule.max !== undefined && n > rule.max) fail(field, 'max-length', `must be at most ${rule.max} characters (got ${n})`);
-  if (rule.oneOf !== undefined && !rule.oneOf.includes(value)) fail(field, 'enum', `must be one of: ${rule.oneOf.join(', ')}`);
-  if (rule.pattern !== undefined && !rule.pattern.test(value)) fail(field, 'format', `must be ${rule.format ?? `in the format ${rule.pattern.source}`}`);
+  if (rule.len !== undefined && n !== rule.len)
+    fail(field, 'fixed-length', `must be exactly ${rule.len} characters (got ${n})`);
+  if (rule.min !== undefined && n < rule.min)
+    fail(field, 'min-length', `must be at least ${rule.min} characters (got ${n})`);
+  if (rule.max !== undefined && n > rule.max)
+    fail(field, 'max-length', `must be at most ${rule.max} characters (got ${n})`);
+  if (rule.oneOf !== undefined && !rule.oneOf.includes(value))
+    fail(field, 'enum', `must be one of: ${rule.oneOf.join(', ')}`);
+  if (rule.pattern !== undefined && !rule.pattern.test(value))
+    fail(field, 'format', `must be ${rule.format ?? `in the format ${rule.pattern.source}`}`);
   return value;
 }
 
@@ -112,7 +118,12 @@ export function reqEnum<T extends string>(obj: Obj, parent: string, key: string,
 }
 
 /** Integer given as a number or as digit text (query strings arrive as text). */
-export function optInt(obj: Obj, parent: string, key: string, bounds: { min: number; max: number }): number | undefined {
+export function optInt(
+  obj: Obj,
+  parent: string,
+  key: string,
+  bounds: { min: number; max: number },
+): number | undefined {
   const field = fieldPath(parent, key);
   const v = obj[key];
   if (v === undefined || v === null || v === '') return undefined;

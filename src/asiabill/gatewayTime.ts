@@ -26,7 +26,8 @@ export function parseGatewayTime(value: string): Date | undefined {
   const m = QUERY_FORMAT.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m.map(Number);
-  if (y === undefined || mo === undefined || d === undefined || h === undefined || mi === undefined || s === undefined) return undefined;
+  if (y === undefined || mo === undefined || d === undefined || h === undefined || mi === undefined || s === undefined)
+    return undefined;
   const utcMs = Date.UTC(y, mo - 1, d, h, mi, s) - OFFSET_MS;
   const parsed = new Date(utcMs);
   // Date.UTC rolls 2024-02-31 over to March; a round trip catches that.

@@ -4,8 +4,19 @@
  * AsiaBill's own WooCommerce plugin sends (WP2 `ASIABILL_METHODS`).
  */
 export const LOCAL_PAYMENT_METHODS = [
-  'Alipay', 'WeChatPay', 'CryptoPayment', 'directpay', 'Ebanx', 'giropay', 'ideal',
-  'p24', 'paysafecard', 'Korea Local cards', 'KAKAOPAY', 'klarna', 'bcmc',
+  'Alipay',
+  'WeChatPay',
+  'CryptoPayment',
+  'directpay',
+  'Ebanx',
+  'giropay',
+  'ideal',
+  'p24',
+  'paysafecard',
+  'Korea Local cards',
+  'KAKAOPAY',
+  'klarna',
+  'bcmc',
 ] as const;
 
 export type LocalPaymentMethod = (typeof LOCAL_PAYMENT_METHODS)[number];

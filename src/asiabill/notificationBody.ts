@@ -9,7 +9,14 @@ import { AsiabillShapeError, NotificationVerificationError } from './errors.ts';
 import { asObject, isObject, oneOf, reqText, text, type JsonObject } from './coerce.ts';
 import { parseJsonLossless } from './json.ts';
 
-const TRANSACTION_TYPES = ['transaction.success', 'transaction.fail', 'transaction.pending', 'transaction.clear', 'pre-authorized.captured', 'pre-authorized.void'] as const;
+const TRANSACTION_TYPES = [
+  'transaction.success',
+  'transaction.fail',
+  'transaction.pending',
+  'transaction.clear',
+  'pre-authorized.captured',
+  'pre-authorized.void',
+] as const;
 const REFUND_TYPES = ['refund.success', 'refund.fail'] as const;
 const ORDER_STATUSES = ['success', 'fail', 'pending'] as const;
 
@@ -75,7 +82,8 @@ export function parseNotificationBody(rawBody: string, requestId: string, reques
     if (type === 'chargeback.success') return { type, requestId, requestTime, data: chargebackData(data) };
     throw new AsiabillShapeError('unknown notification type');
   } catch (err) {
-    if (err instanceof AsiabillShapeError) throw new NotificationVerificationError('BAD_BODY', `notification body rejected: ${err.message}`);
+    if (err instanceof AsiabillShapeError)
+      throw new NotificationVerificationError('BAD_BODY', `notification body rejected: ${err.message}`);
     throw err;
   }
 }

@@ -38,7 +38,8 @@ function readHeaders(headers: HeaderBag): Record<RequiredHeader, string> {
   for (const name of REQUIRED_HEADERS) {
     const raw = lower.get(name);
     const value = Array.isArray(raw) ? (raw.length === 1 ? raw[0] : undefined) : raw;
-    if (value === undefined || value.trim() === '') throw new NotificationVerificationError('MISSING_HEADER', `notification header ${name} is missing`);
+    if (value === undefined || value.trim() === '')
+      throw new NotificationVerificationError('MISSING_HEADER', `notification header ${name} is missing`);
     out[name] = value.trim();
   }
   return out;
@@ -46,7 +47,11 @@ function readHeaders(headers: HeaderBag): Record<RequiredHeader, string> {
 
 export function verifyNotification(input: VerifyNotificationInput): GatewayNotification {
   const h = readHeaders(input.headers);
-  if (!/^\d{1,16}$/.test(h['request-time'])) throw new NotificationVerificationError('MISSING_HEADER', 'notification header request-time is not epoch milliseconds');
+  if (!/^\d{1,16}$/.test(h['request-time']))
+    throw new NotificationVerificationError(
+      'MISSING_HEADER',
+      'notification header request-time is not epoch milliseconds',
+    );
   const requestTime = Number(h['request-time']);
 
   const expected = signRequest({
@@ -57,12 +62,16 @@ export function verifyNotification(input: VerifyNotificationInput): GatewayNotif
     rawBody: input.rawBody,
     signKey: input.signKey,
   });
-  if (!safeEqualHex(expected, h['sign-info'])) throw new NotificationVerificationError('BAD_SIGNATURE', 'notification signature does not match');
+  if (!safeEqualHex(expected, h['sign-info']))
+    throw new NotificationVerificationError('BAD_SIGNATURE', 'notification signature does not match');
 
   const now = (input.now ?? new Date()).getTime();
   const maxAgeMs = input.maxAgeMs ?? 600_000;
   if (Math.abs(now - requestTime) > maxAgeMs) {
-    throw new NotificationVerificationError('STALE', `notification request-time is ${Math.round((now - requestTime) / 1000)}s from now (limit ${maxAgeMs / 1000}s)`);
+    throw new NotificationVerificationError(
+      'STALE',
+      `notification request-time is ${Math.round((now - requestTime) / 1000)}s from now (limit ${maxAgeMs / 1000}s)`,
+    );
   }
   return parseNotificationBody(input.rawBody, h['request-id'], requestTime);
 }
@@ -86,6 +95,13 @@ export function signNotification(input: SignNotificationInput): Record<string, s
     'request-id': requestId,
     'request-time': requestTime,
     version,
-    'sign-info': signRequest({ gatewayNo: input.gatewayNo, requestId, requestTime, version, rawBody: input.rawBody, signKey: input.signKey }),
+    'sign-info': signRequest({
+      gatewayNo: input.gatewayNo,
+      requestId,
+      requestTime,
+      version,
+      rawBody: input.rawBody,
+      signKey: input.signKey,
+    }),
   };
 }

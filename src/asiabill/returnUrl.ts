@@ -29,15 +29,22 @@ function toRecord(query: URLSearchParams | Record<string, string>): Record<strin
   return query instanceof URLSearchParams ? Object.fromEntries(query.entries()) : { ...query };
 }
 
-export function verifyReturnQuery(query: URLSearchParams | Record<string, string>, signKey: string, ownParams: readonly string[] = []): ReturnQueryResult {
+export function verifyReturnQuery(
+  query: URLSearchParams | Record<string, string>,
+  signKey: string,
+  ownParams: readonly string[] = [],
+): ReturnQueryResult {
   const params = toRecord(query);
   const signInfo = params.signInfo;
-  if (signInfo === undefined || signInfo === '') throw new NotificationVerificationError('MISSING_HEADER', 'return query has no signInfo');
+  if (signInfo === undefined || signInfo === '')
+    throw new NotificationVerificationError('MISSING_HEADER', 'return query has no signInfo');
   const signed = Object.fromEntries(Object.entries(params).filter(([k]) => k !== 'signInfo' && !ownParams.includes(k)));
-  if (!safeEqualHex(signReturnParams(signed, signKey), signInfo)) throw new NotificationVerificationError('BAD_SIGNATURE', 'return query signature does not match');
+  if (!safeEqualHex(signReturnParams(signed, signKey), signInfo))
+    throw new NotificationVerificationError('BAD_SIGNATURE', 'return query signature does not match');
 
   const status = signed.orderStatus;
-  if (status !== 'success' && status !== 'fail' && status !== 'pending') throw new NotificationVerificationError('BAD_BODY', 'return query has no valid orderStatus');
+  if (status !== 'success' && status !== 'fail' && status !== 'pending')
+    throw new NotificationVerificationError('BAD_BODY', 'return query has no valid orderStatus');
   const orderNo = signed.orderNo;
   if (!orderNo) throw new NotificationVerificationError('BAD_BODY', 'return query has no orderNo');
   const get = (k: string): string => signed[k] ?? '';
@@ -60,7 +67,11 @@ export function verifyReturnQuery(query: URLSearchParams | Record<string, string
  * Appends AsiaBill's signed result params to a returnUrl (the sandbox's redirect). Params
  * already in the returnUrl are the merchant's own and stay outside the signature.
  */
-export function buildSignedReturnUrl(returnUrl: string, result: Readonly<Record<string, string>>, signKey: string): string {
+export function buildSignedReturnUrl(
+  returnUrl: string,
+  result: Readonly<Record<string, string>>,
+  signKey: string,
+): string {
   const url = new URL(returnUrl);
   for (const [k, v] of Object.entries(result)) url.searchParams.set(k, v);
   url.searchParams.set('signInfo', signReturnParams(result, signKey));

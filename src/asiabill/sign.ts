@@ -36,7 +36,9 @@ export function stringToSign(input: StringToSignInput): string {
   const h = input.gatewayNo + input.requestId + String(input.requestTime) + (input.version ?? '');
   // The SDK sorts path *values* (PHP sort()); the docs say by name. Every V2022-03 route
   // gives the same order either way (`cus_…` < `pm_…`), so we follow the SDK.
-  const p = Object.values(input.pathParams ?? {}).sort(asciiCompare).join('');
+  const p = Object.values(input.pathParams ?? {})
+    .sort(asciiCompare)
+    .join('');
   const query = input.query ?? {};
   const q = Object.keys(query)
     .sort(asciiCompare)

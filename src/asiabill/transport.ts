@@ -69,19 +69,36 @@ export class SignedTransport {
     const base = route.base === 'payment' ? this.cfg.paymentUrl : this.cfg.openapiUrl;
     const pathParams = spec.pathParams ?? {};
     const path = fillPath(route.path, pathParams);
-    const query = Object.fromEntries(Object.entries(spec.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+    const query = Object.fromEntries(
+      Object.entries(spec.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+    );
     const search = new URLSearchParams(query).toString();
     const url = `${base.replace(/\/+$/, '')}${path}${search ? `?${search}` : ''}`;
     const rawBody = spec.body === undefined ? '' : JSON.stringify(spec.body);
     const requestId = this.cfg.newRequestId();
     const requestTime = spec.requestTime ?? this.cfg.wallClock.now().getTime();
-    const signInfo = signRequest({ gatewayNo: this.cfg.gatewayNo, requestId, requestTime, pathParams, query, rawBody, signKey: this.cfg.signKey });
+    const signInfo = signRequest({
+      gatewayNo: this.cfg.gatewayNo,
+      requestId,
+      requestTime,
+      pathParams,
+      query,
+      rawBody,
+      signKey: this.cfg.signKey,
+    });
     spec.onAttempt?.({ requestId, requestTime });
 
     const started = performance.now();
     const log = (fields: Record<string, unknown>): void => {
       this.cfg.logger.debug(
-        { method: route.method, path, requestId, attempt, durationMs: Math.round(performance.now() - started), ...fields },
+        {
+          method: route.method,
+          path,
+          requestId,
+          attempt,
+          durationMs: Math.round(performance.now() - started),
+          ...fields,
+        },
         'asiabill call',
       );
     };
@@ -108,11 +125,16 @@ export class SignedTransport {
     } catch (err) {
       const reason: TransportFailure = isTimeout(err) ? 'timeout' : 'network';
       log({ outcome: reason, httpStatus: status || undefined });
-      throw new AsiabillTransportError(reason, `${route.method} ${path}: ${describe(err)}`, { cause: err, ...(status ? { httpStatus: status } : {}) });
+      throw new AsiabillTransportError(reason, `${route.method} ${path}: ${describe(err)}`, {
+        cause: err,
+        ...(status ? { httpStatus: status } : {}),
+      });
     }
     if (status >= 500 || (status >= 300 && status < 400)) {
       log({ outcome: 'http_status', httpStatus: status });
-      throw new AsiabillTransportError('http_status', `${route.method} ${path}: HTTP ${status}`, { httpStatus: status });
+      throw new AsiabillTransportError('http_status', `${route.method} ${path}: HTTP ${status}`, {
+        httpStatus: status,
+      });
     }
     let env: Envelope;
     try {
@@ -125,7 +147,9 @@ export class SignedTransport {
     const data = unwrapEnvelope(env, status);
     if (status < 200 || status >= 300) {
       // A success code under a 4xx status is contradictory; we cannot trust either half.
-      throw new AsiabillTransportError('bad_response', `${route.method} ${path}: success code with HTTP ${status}`, { httpStatus: status });
+      throw new AsiabillTransportError('bad_response', `${route.method} ${path}: success code with HTTP ${status}`, {
+        httpStatus: status,
+      });
     }
     return { data, code: env.code, httpStatus: status, requestId, requestTime };
   }

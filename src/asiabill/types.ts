@@ -206,7 +206,11 @@ export interface AsiabillGateway {
 }
 
 /** Typed gateway notification, parsed from a verified `{type, data}` body. */
-export type TransactionEventType = 'transaction.success' | 'transaction.fail' | 'transaction.pending' | 'transaction.clear';
+export type TransactionEventType =
+  | 'transaction.success'
+  | 'transaction.fail'
+  | 'transaction.pending'
+  | 'transaction.clear';
 export type PreAuthEventType = 'pre-authorized.captured' | 'pre-authorized.void';
 export type RefundEventType = 'refund.success' | 'refund.fail';
 

@@ -21,7 +21,19 @@ import type {
 } from './types.ts';
 import { CARD_PAYMENT_METHOD, isLocalPaymentMethod, LOCAL_PAYMENT_METHODS } from './localMethods.ts';
 import { parseGatewayTime } from './gatewayTime.ts';
-import { compact, fail, optEnum, optInt, optObject, optStr, readObject, reqEnum, reqObject, reqStr, type Obj } from './fieldRules.ts';
+import {
+  compact,
+  fail,
+  optEnum,
+  optInt,
+  optObject,
+  optStr,
+  readObject,
+  reqEnum,
+  reqObject,
+  reqStr,
+  type Obj,
+} from './fieldRules.ts';
 import {
   COUNTRY,
   CURRENCY,
@@ -45,7 +57,10 @@ export function validateConfirmCharge(input: unknown): ConfirmChargeRequest {
   const customerPaymentMethodId = optStr(o, '', 'customerPaymentMethodId', { max: 100 });
   const pmObject = optObject(o, '', 'customerPaymentMethod');
   const customerPaymentMethod = pmObject && {
-    billingDetail: validateBillingDetail(reqObject(pmObject, 'customerPaymentMethod', 'billingDetail'), 'customerPaymentMethod.billingDetail'),
+    billingDetail: validateBillingDetail(
+      reqObject(pmObject, 'customerPaymentMethod', 'billingDetail'),
+      'customerPaymentMethod.billingDetail',
+    ),
     card: validateCard(reqObject(pmObject, 'customerPaymentMethod', 'card'), 'customerPaymentMethod.card'),
   };
   const tokenType = optEnum(o, '', 'tokenType', TOKEN_TYPES);
@@ -57,7 +72,8 @@ export function validateConfirmCharge(input: unknown): ConfirmChargeRequest {
   if (customerPaymentMethodId === undefined && customerPaymentMethod === undefined) {
     fail('customerPaymentMethodId', 'required', 'customerPaymentMethodId or customerPaymentMethod is required');
   }
-  if (tokenType !== undefined && customerId === undefined) fail('customerId', 'required-with-tokenType', `is required when tokenType is ${tokenType}`);
+  if (tokenType !== undefined && customerId === undefined)
+    fail('customerId', 'required-with-tokenType', `is required when tokenType is ${tokenType}`);
   if (tokenType === 'Recurring' && customerPaymentMethodId === undefined) {
     fail('customerPaymentMethodId', 'required-for-recurring', 'is required when tokenType is Recurring');
   }
@@ -83,17 +99,30 @@ export function validateConfirmCharge(input: unknown): ConfirmChargeRequest {
   });
 }
 
-const DELIVERY_KEYS = ['shipAddress', 'shipCity', 'shipCountry', 'shipFirstName', 'shipLastName', 'shipPhone', 'shipState', 'shipZip'] as const;
+const DELIVERY_KEYS = [
+  'shipAddress',
+  'shipCity',
+  'shipCountry',
+  'shipFirstName',
+  'shipLastName',
+  'shipPhone',
+  'shipState',
+  'shipZip',
+] as const;
 
 function validateDeliveryAddress(o: Obj): Record<string, string> | undefined {
   const d = optObject(o, '', 'deliveryAddress');
   if (d === undefined) return undefined;
   const unknown = Object.keys(d).find((k) => !(DELIVERY_KEYS as readonly string[]).includes(k));
-  if (unknown !== undefined) fail(`deliveryAddress.${unknown}`, 'unknown-field', `is not a deliveryAddress field (${DELIVERY_KEYS.join(', ')})`);
+  if (unknown !== undefined)
+    fail(`deliveryAddress.${unknown}`, 'unknown-field', `is not a deliveryAddress field (${DELIVERY_KEYS.join(', ')})`);
   const out: Record<string, string> = {};
   for (const key of DELIVERY_KEYS) {
     // [assumption] no documented limits; shipCountry follows Address.country, the rest line1's 500.
-    const value = key === 'shipCountry' ? optStr(d, 'deliveryAddress', key, COUNTRY) : optStr(d, 'deliveryAddress', key, { max: 500 });
+    const value =
+      key === 'shipCountry'
+        ? optStr(d, 'deliveryAddress', key, COUNTRY)
+        : optStr(d, 'deliveryAddress', key, { max: 500 });
     if (value !== undefined) out[key] = value;
   }
   return out;
@@ -137,7 +166,8 @@ export function validateCheckoutPayment(input: unknown): CheckoutPaymentRequest 
 /** A checkout whose paymentMethod must be one of the local methods (not "Credit Card"). */
 export function validateLocalPayment(input: unknown): CheckoutPaymentRequest {
   const req = validateCheckoutPayment(input);
-  if (!isLocalPaymentMethod(req.paymentMethod)) fail('paymentMethod', 'enum', `must be a local method: ${LOCAL_PAYMENT_METHODS.join(', ')}`);
+  if (!isLocalPaymentMethod(req.paymentMethod))
+    fail('paymentMethod', 'enum', `must be a local method: ${LOCAL_PAYMENT_METHODS.join(', ')}`);
   return req;
 }
 
@@ -195,7 +225,12 @@ export function validateUpdatePaymentMethod(input: unknown): UpdatePaymentMethod
 /** [assumption] merTrackNo/refundReason limits are not documented; 50 and 500 like orderNo/remark. */
 export function validateRefund(input: unknown): RefundRequest {
   const o = readObject(input, 'body');
-  const refundAmount = reqStr(o, '', 'refundAmount', { min: 1, max: 16, pattern: /^\d+(\.\d{1,2})?$/, format: 'a decimal number with at most 2 decimals' });
+  const refundAmount = reqStr(o, '', 'refundAmount', {
+    min: 1,
+    max: 16,
+    pattern: /^\d+(\.\d{1,2})?$/,
+    format: 'a decimal number with at most 2 decimals',
+  });
   if (/^[0.]+$/.test(refundAmount)) fail('refundAmount', 'positive', 'must be greater than zero');
   return compact({
     tradeNo: reqStr(o, '', 'tradeNo', { max: 32 }),

@@ -6,7 +6,18 @@
  */
 import type { Address, BillingDetail, CardInput, GoodsDetail, Shipping } from './types.ts';
 import { isZeroDecimalCurrency } from './currencies.ts';
-import { compact, fail, fieldPath, optArray, optObject, optStr, readObject, reqObject, reqStr, type Obj } from './fieldRules.ts';
+import {
+  compact,
+  fail,
+  fieldPath,
+  optArray,
+  optObject,
+  optStr,
+  readObject,
+  reqObject,
+  reqStr,
+  type Obj,
+} from './fieldRules.ts';
 
 /** Countries whose addresses must carry a state code (OpenAPI `Address.state`). */
 const STATE_REQUIRED = new Set(['US', 'CA', 'IN']);
@@ -18,7 +29,8 @@ export function validateAddress(value: unknown, field: string): Address {
   const o = readObject(value, field);
   const country = reqStr(o, field, 'country', COUNTRY);
   const state = optStr(o, field, 'state', { max: 2 });
-  if (state === undefined && STATE_REQUIRED.has(country)) fail(fieldPath(field, 'state'), 'required', 'is required for US, CA and IN addresses');
+  if (state === undefined && STATE_REQUIRED.has(country))
+    fail(fieldPath(field, 'state'), 'required', 'is required for US, CA and IN addresses');
   return compact({
     line1: reqStr(o, field, 'line1', { min: 2, max: 500 }),
     // line2 is not in the schema; AsiaBill's payment_methods example sends it. Same cap as line1.
@@ -48,9 +60,23 @@ export function validateCard(value: unknown, field: string): CardInput {
   const o = readObject(value, field);
   return {
     cardNo: reqStr(o, field, 'cardNo', { secret: true, pattern: /^\d{13,19}$/, format: '13–19 digits' }),
-    cardExpireMonth: reqStr(o, field, 'cardExpireMonth', { secret: true, len: 2, pattern: /^(0[1-9]|1[0-2])$/, format: 'a month 01–12' }),
-    cardExpireYear: reqStr(o, field, 'cardExpireYear', { secret: true, len: 4, pattern: /^\d{4}$/, format: 'a 4-digit year' }),
-    cardSecurityCode: reqStr(o, field, 'cardSecurityCode', { secret: true, pattern: /^\d{3,4}$/, format: '3–4 digits' }),
+    cardExpireMonth: reqStr(o, field, 'cardExpireMonth', {
+      secret: true,
+      len: 2,
+      pattern: /^(0[1-9]|1[0-2])$/,
+      format: 'a month 01–12',
+    }),
+    cardExpireYear: reqStr(o, field, 'cardExpireYear', {
+      secret: true,
+      len: 4,
+      pattern: /^\d{4}$/,
+      format: 'a 4-digit year',
+    }),
+    cardSecurityCode: reqStr(o, field, 'cardSecurityCode', {
+      secret: true,
+      pattern: /^\d{3,4}$/,
+      format: '3–4 digits',
+    }),
   };
 }
 
@@ -85,8 +111,14 @@ export function validateShipping(o: Obj, parent: string): Shipping | undefined {
  */
 export function validateAmount(o: Obj, parent: string, key: string, currency: string): string {
   const field = fieldPath(parent, key);
-  const amount = reqStr(o, parent, key, { min: 1, max: 16, pattern: /^\d+(\.\d{1,2})?$/, format: 'a decimal number with at most 2 decimals' });
-  if (isZeroDecimalCurrency(currency) && amount.includes('.')) fail(field, 'integer-amount', `must be a whole number for ${currency}`);
+  const amount = reqStr(o, parent, key, {
+    min: 1,
+    max: 16,
+    pattern: /^\d+(\.\d{1,2})?$/,
+    format: 'a decimal number with at most 2 decimals',
+  });
+  if (isZeroDecimalCurrency(currency) && amount.includes('.'))
+    fail(field, 'integer-amount', `must be a whole number for ${currency}`);
   if (/^[0.]+$/.test(amount)) fail(field, 'positive', 'must be greater than zero');
   return amount;
 }

@@ -14,8 +14,17 @@ export interface Decline {
 }
 
 const HARD_PATTERNS: readonly RegExp[] = [
-  /\blost\b/i, /\bstolen\b/i, /pick.?up/i, /\bfraud/i, /invalid card/i, /closed account/i,
-  /account closed/i, /do not retry/i, /\bexpired card\b/i, /card expired/i, /restricted card/i,
+  /\blost\b/i,
+  /\bstolen\b/i,
+  /pick.?up/i,
+  /\bfraud/i,
+  /invalid card/i,
+  /closed account/i,
+  /account closed/i,
+  /do not retry/i,
+  /\bexpired card\b/i,
+  /card expired/i,
+  /restricted card/i,
 ];
 
 export function classifyDecline(orderInfo: string | null | undefined): Decline {

@@ -94,10 +94,18 @@ export function validateSchedule(schedule: Schedule): Schedule {
     throw new ValidationError('anchor', 'valid date', 'must be a valid date');
   }
   if (!isInterval(schedule.interval)) {
-    throw new ValidationError('interval', 'enum', `"${String(schedule.interval)}" is not one of ${INTERVALS.join(', ')}`);
+    throw new ValidationError(
+      'interval',
+      'enum',
+      `"${String(schedule.interval)}" is not one of ${INTERVALS.join(', ')}`,
+    );
   }
   if (!Number.isSafeInteger(schedule.intervalCount) || schedule.intervalCount < 1) {
-    throw new ValidationError('intervalCount', 'positive integer', `${String(schedule.intervalCount)} is not a positive integer`);
+    throw new ValidationError(
+      'intervalCount',
+      'positive integer',
+      `${String(schedule.intervalCount)} is not a positive integer`,
+    );
   }
   validateTimeZone(schedule.timeZone);
   return schedule;
@@ -200,7 +208,11 @@ export function parseAnchor(text: string, zone: string, field = 'anchor'): Date 
   // them, then place them in the zone ourselves.
   const parsed = DateTime.fromISO(trimmed, hasOffset ? { setZone: true } : { zone: 'utc' });
   if (!parsed.isValid) {
-    throw new ValidationError(field, 'ISO 8601 date or date-time', `"${text}" is not a valid date (${parsed.invalidExplanation ?? 'invalid'})`);
+    throw new ValidationError(
+      field,
+      'ISO 8601 date or date-time',
+      `"${text}" is not a valid date (${parsed.invalidExplanation ?? 'invalid'})`,
+    );
   }
   if (hasOffset) return parsed.toJSDate();
   return toInstant(
@@ -279,7 +291,11 @@ function boundaryFrom(schedule: Schedule, anchor: LocalDateTime, n: number): Dat
 function toInstant(local: LocalDateTime, zone: string): Date {
   const dt = DateTime.fromObject(local, { zone });
   if (!dt.isValid) {
-    throw new ValidationError('index', 'within supported date range', `${String(local.year)}-${String(local.month)}-${String(local.day)} cannot be represented (${dt.invalidExplanation ?? 'invalid'})`);
+    throw new ValidationError(
+      'index',
+      'within supported date range',
+      `${String(local.year)}-${String(local.month)}-${String(local.day)} cannot be represented (${dt.invalidExplanation ?? 'invalid'})`,
+    );
   }
   const ts = dt.toMillis();
   const wall = wallMillis(local);

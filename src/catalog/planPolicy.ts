@@ -51,10 +51,18 @@ export interface PlanTerms {
 
 export function validatePlanCode(code: string, field = 'code'): string {
   if (code.length > PLAN_CODE_MAX_LENGTH) {
-    throw new ValidationError(field, `at most ${PLAN_CODE_MAX_LENGTH} characters`, `is ${code.length} characters long; the limit is ${PLAN_CODE_MAX_LENGTH}`);
+    throw new ValidationError(
+      field,
+      `at most ${PLAN_CODE_MAX_LENGTH} characters`,
+      `is ${code.length} characters long; the limit is ${PLAN_CODE_MAX_LENGTH}`,
+    );
   }
   if (!PLAN_CODE_PATTERN.test(code)) {
-    throw new ValidationError(field, PLAN_CODE_PATTERN.source, `"${code}" must start with a letter or digit and contain only letters, digits, "_", "." and "-"`);
+    throw new ValidationError(
+      field,
+      PLAN_CODE_PATTERN.source,
+      `"${code}" must start with a letter or digit and contain only letters, digits, "_", "." and "-"`,
+    );
   }
   return code;
 }
@@ -71,11 +79,21 @@ export function validatePlanInput(input: PlanInput): PlanTerms {
   try {
     toAsiabillOrderAmount(price);
   } catch {
-    throw new ValidationError('amount', 'AsiaBill orderAmount: at most 2 decimals', `${input.amount} ${currency} cannot be charged through AsiaBill, which accepts at most 2 decimal places`);
+    throw new ValidationError(
+      'amount',
+      'AsiaBill orderAmount: at most 2 decimals',
+      `${input.amount} ${currency} cannot be charged through AsiaBill, which accepts at most 2 decimal places`,
+    );
   }
   const interval = parseInterval(input.interval);
   const max = MAX_INTERVAL_COUNT[interval];
-  const intervalCount = integerInRange(input.intervalCount ?? 1, 'intervalCount', 1, max, `1-${max} for interval ${interval}`);
+  const intervalCount = integerInRange(
+    input.intervalCount ?? 1,
+    'intervalCount',
+    1,
+    max,
+    `1-${max} for interval ${interval}`,
+  );
   const trialDays = integerInRange(input.trialDays ?? 0, 'trialDays', 0, MAX_TRIAL_DAYS);
   return { code, name, price, interval, intervalCount, trialDays };
 }

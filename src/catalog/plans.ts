@@ -30,24 +30,31 @@ export async function createPlan(ctx: Pick<AppContext, 'db' | 'time'>, input: Pl
     await lockPlanCode(tx, terms.code);
     const newest = (await versionsOf(tx, terms.code)).at(-1);
     if (newest?.status === 'archived') {
-      throw new ConflictError(`plan ${terms.code} is archived; archived codes get no new versions (create the plan under a new code)`);
+      throw new ConflictError(
+        `plan ${terms.code} is archived; archived codes get no new versions (create the plan under a new code)`,
+      );
     }
     if (newest !== undefined && sameTerms(newest, terms)) {
-      throw new ConflictError(`plan ${terms.code} version ${newest.version} already has exactly these terms; nothing to create`);
+      throw new ConflictError(
+        `plan ${terms.code} version ${newest.version} already has exactly these terms; nothing to create`,
+      );
     }
-    const [created] = await tx.insert(plans).values({
-      id: newId(ID_PREFIX.plan),
-      code: terms.code,
-      version: (newest?.version ?? 0) + 1,
-      name: terms.name,
-      amount: terms.price.amount,
-      currency: terms.price.currency,
-      interval: terms.interval,
-      intervalCount: terms.intervalCount,
-      trialDays: terms.trialDays,
-      status: 'active',
-      createdAt: now,
-    }).returning();
+    const [created] = await tx
+      .insert(plans)
+      .values({
+        id: newId(ID_PREFIX.plan),
+        code: terms.code,
+        version: (newest?.version ?? 0) + 1,
+        name: terms.name,
+        amount: terms.price.amount,
+        currency: terms.price.currency,
+        interval: terms.interval,
+        intervalCount: terms.intervalCount,
+        trialDays: terms.trialDays,
+        status: 'active',
+        createdAt: now,
+      })
+      .returning();
     if (created === undefined) throw new Error('insert into plans returned no row');
     await recordEvent(tx, {
       type: 'plan.created',
@@ -99,7 +106,8 @@ export async function archivePlan(ctx: Pick<AppContext, 'db' | 'time'>, code: st
     if (versions.every((v) => v.status === 'archived')) {
       throw new ConflictError(`plan ${code} is already archived`);
     }
-    const archived = await tx.update(plans)
+    const archived = await tx
+      .update(plans)
       .set({ status: 'archived' })
       .where(and(eq(plans.code, code), eq(plans.status, 'active')))
       .returning();
@@ -130,12 +138,14 @@ async function lockPlanCode(tx: DbOrTx, code: string): Promise<void> {
 }
 
 function sameTerms(p: Plan, t: PlanTerms): boolean {
-  return p.name === t.name
-    && p.amount === t.price.amount
-    && p.currency === t.price.currency
-    && p.interval === t.interval
-    && p.intervalCount === t.intervalCount
-    && p.trialDays === t.trialDays;
+  return (
+    p.name === t.name &&
+    p.amount === t.price.amount &&
+    p.currency === t.price.currency &&
+    p.interval === t.interval &&
+    p.intervalCount === t.intervalCount &&
+    p.trialDays === t.trialDays
+  );
 }
 
 function planEventData(p: Plan): Record<string, unknown> {

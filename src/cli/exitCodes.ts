@@ -17,7 +17,8 @@ const COMMANDER_SUCCESS = new Set(['commander.helpDisplayed', 'commander.version
 
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof CommanderError) return COMMANDER_SUCCESS.has(err.code) ? EXIT.ok : EXIT.badInput;
-  if (err instanceof ValidationError || err instanceof NotFoundError || err instanceof ConflictError) return EXIT.badInput;
+  if (err instanceof ValidationError || err instanceof NotFoundError || err instanceof ConflictError)
+    return EXIT.badInput;
   return EXIT.failure;
 }
 
@@ -26,5 +27,7 @@ export function exitCodeFor(err: unknown): ExitCode {
  * so a log scraper or a `2>&1 | tail -1` sees the whole problem.
  */
 export function errorLine(err: unknown): string {
-  return `error: ${errorMessage(err).trim().replace(/\s*\n\s*/g, '; ')}`;
+  return `error: ${errorMessage(err)
+    .trim()
+    .replace(/\s*\n\s*/g, '; ')}`;
 }

@@ -8,19 +8,31 @@ import { ValidationError } from '../errors.ts';
  */
 const WHOLE_NUMBER = /^[0-9]+$/;
 
-export function parseIntegerOption(value: string, option: string, range: { min: number; max: number } = { min: 0, max: Number.MAX_SAFE_INTEGER }): number {
+export function parseIntegerOption(
+  value: string,
+  option: string,
+  range: { min: number; max: number } = { min: 0, max: Number.MAX_SAFE_INTEGER },
+): number {
   const text = value.trim();
   const n = WHOLE_NUMBER.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n)) {
     throw new ValidationError(option, 'integer', `"${value}" is not a whole number`);
   }
   if (n < range.min || n > range.max) {
-    throw new ValidationError(option, `integer ${range.min}-${range.max}`, `${n} is out of range (must be ${range.min} to ${range.max})`);
+    throw new ValidationError(
+      option,
+      `integer ${range.min}-${range.max}`,
+      `${n} is out of range (must be ${range.min} to ${range.max})`,
+    );
   }
   return n;
 }
 
-export function parseOptionalInteger(value: string | undefined, option: string, range?: { min: number; max: number }): number | undefined {
+export function parseOptionalInteger(
+  value: string | undefined,
+  option: string,
+  range?: { min: number; max: number },
+): number | undefined {
   return value === undefined ? undefined : parseIntegerOption(value, option, range);
 }
 

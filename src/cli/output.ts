@@ -48,10 +48,12 @@ const COLUMN_GAP = '  ';
 export function formatTable<T>(columns: readonly Column<T>[], rows: readonly T[]): string[] {
   const cells = [columns.map((c) => c.header), ...rows.map((r) => columns.map((c) => c.value(r)))];
   const widths = columns.map((_, i) => Math.max(...cells.map((line) => displayWidth(line[i] ?? ''))));
-  return cells.map((line) => line
-    .map((text, i) => pad(text, widths[i] ?? 0, columns[i]?.align ?? 'left'))
-    .join(COLUMN_GAP)
-    .trimEnd());
+  return cells.map((line) =>
+    line
+      .map((text, i) => pad(text, widths[i] ?? 0, columns[i]?.align ?? 'left'))
+      .join(COLUMN_GAP)
+      .trimEnd(),
+  );
 }
 
 /** "key:  value" lines with the values aligned. */
@@ -65,7 +67,12 @@ export function formatJson(value: JsonValue): string {
 }
 
 /** The one place that decides between the two forms, so every command behaves the same. */
-export function emit(out: (s: string) => void, json: boolean | undefined, value: JsonValue, human: () => string[]): void {
+export function emit(
+  out: (s: string) => void,
+  json: boolean | undefined,
+  value: JsonValue,
+  human: () => string[],
+): void {
   if (json === true) {
     out(formatJson(value));
     return;
@@ -94,17 +101,19 @@ export function displayWidth(text: string): number {
 }
 
 function isWide(cp: number): boolean {
-  return (cp >= 0x1100 && cp <= 0x115f)
-    || (cp >= 0x2e80 && cp <= 0x303e)
-    || (cp >= 0x3041 && cp <= 0x33ff)
-    || (cp >= 0x3400 && cp <= 0x4dbf)
-    || (cp >= 0x4e00 && cp <= 0x9fff)
-    || (cp >= 0xa000 && cp <= 0xa4cf)
-    || (cp >= 0xac00 && cp <= 0xd7a3)
-    || (cp >= 0xf900 && cp <= 0xfaff)
-    || (cp >= 0xfe30 && cp <= 0xfe4f)
-    || (cp >= 0xff00 && cp <= 0xff60)
-    || (cp >= 0xffe0 && cp <= 0xffe6)
-    || (cp >= 0x1f300 && cp <= 0x1f64f)
-    || (cp >= 0x20000 && cp <= 0x3fffd);
+  return (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0x303e) ||
+    (cp >= 0x3041 && cp <= 0x33ff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0xa000 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1f64f) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  );
 }

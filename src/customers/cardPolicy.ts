@@ -34,10 +34,18 @@ const SEPARATORS = /[\s-]/g;
 export function validateCard(card: CardFields): ValidCard {
   const number = card.cardNumber.replace(SEPARATORS, '');
   if (!/^\d{13,19}$/.test(number)) {
-    throw new ValidationError('cardNumber', '13-19 digits', 'must be 13 to 19 digits (spaces and dashes allowed between groups)');
+    throw new ValidationError(
+      'cardNumber',
+      '13-19 digits',
+      'must be 13 to 19 digits (spaces and dashes allowed between groups)',
+    );
   }
   if (!passesLuhn(number)) {
-    throw new ValidationError('cardNumber', 'Luhn check', 'is not a valid card number (it fails the Luhn check digit); check for a typo');
+    throw new ValidationError(
+      'cardNumber',
+      'Luhn check',
+      'is not a valid card number (it fails the Luhn check digit); check for a typo',
+    );
   }
   const expMonth = validateExpMonth(card.expMonth);
   const expYear = validateExpYear(card.expYear);
@@ -55,7 +63,11 @@ export function assertNotExpired(card: Pick<ValidCard, 'expMonth' | 'expYear'>, 
   const expiry = Number(card.expYear) * 12 + Number(card.expMonth);
   const current = now.getUTCFullYear() * 12 + (now.getUTCMonth() + 1);
   if (expiry < current) {
-    throw new ValidationError('expYear', 'not expired', `the card expired at the end of ${card.expMonth}/${card.expYear}`);
+    throw new ValidationError(
+      'expYear',
+      'not expired',
+      `the card expired at the end of ${card.expMonth}/${card.expYear}`,
+    );
   }
 }
 
@@ -111,12 +123,20 @@ export function validateBillingAddress(input: BillingAddressInput | undefined): 
   const city = requiredText(input.city, 'city', { min: 2, max: 100 });
   const country = input.country.trim().toUpperCase();
   if (!/^[A-Z]{2}$/.test(country)) {
-    throw new ValidationError('country', 'ISO 3166-1 alpha-2', `"${input.country}" is not a two-letter country code such as HK or CN`);
+    throw new ValidationError(
+      'country',
+      'ISO 3166-1 alpha-2',
+      `"${input.country}" is not a two-letter country code such as HK or CN`,
+    );
   }
   const postalCode = optionalText(input.postalCode, 'postalCode', { min: 1, max: 30 });
   const state = optionalText(input.state, 'state', { min: 1, max: 2 })?.toUpperCase();
   if (state === undefined && STATE_REQUIRED.has(country)) {
-    throw new ValidationError('state', 'required for US, CA and IN', `is required for ${country} addresses (a 2-letter code such as CA)`);
+    throw new ValidationError(
+      'state',
+      'required for US, CA and IN',
+      `is required for ${country} addresses (a 2-letter code such as CA)`,
+    );
   }
   return {
     line1,
@@ -133,7 +153,11 @@ export const ASIABILL_PAYMENT_METHOD_ID = /^pm_[A-Za-z0-9]{1,97}$/;
 export function validateAsiabillPaymentMethodId(value: string, field = 'asiabillPaymentMethodId'): string {
   const id = value.trim();
   if (!ASIABILL_PAYMENT_METHOD_ID.test(id)) {
-    throw new ValidationError(field, ASIABILL_PAYMENT_METHOD_ID.source, 'is not an AsiaBill payment method id ("pm_" followed by 1 to 97 letters or digits)');
+    throw new ValidationError(
+      field,
+      ASIABILL_PAYMENT_METHOD_ID.source,
+      'is not an AsiaBill payment method id ("pm_" followed by 1 to 97 letters or digits)',
+    );
   }
   return id;
 }

@@ -24,49 +24,63 @@ export async function createCustomer(deps: CustomerDeps, input: CustomerInput): 
   // customer. Two concurrent creates can both pass this check; the unique index then
   // refuses the second insert below.
   if (valid.externalRef !== undefined) {
-    const [taken] = await deps.db.select({ id: customers.id }).from(customers).where(eq(customers.externalRef, valid.externalRef));
+    const [taken] = await deps.db
+      .select({ id: customers.id })
+      .from(customers)
+      .where(eq(customers.externalRef, valid.externalRef));
     if (taken !== undefined) {
       throw new ConflictError(`externalRef "${valid.externalRef}" already belongs to customer ${taken.id}`);
     }
   }
   const now = await deps.time.now();
-  const remote = await deps.gateway.createCustomer({
-    email: valid.email,
-    firstName: valid.firstName,
-    lastName: valid.lastName,
-    ...(valid.phone !== undefined ? { phone: valid.phone } : {}),
-    ...(valid.externalRef !== undefined ? { description: valid.externalRef } : {}),
-  }).catch((err: unknown) => {
-    throw asInputRefusal(err, 'customer', 'the customer');
-  });
+  const remote = await deps.gateway
+    .createCustomer({
+      email: valid.email,
+      firstName: valid.firstName,
+      lastName: valid.lastName,
+      ...(valid.phone !== undefined ? { phone: valid.phone } : {}),
+      ...(valid.externalRef !== undefined ? { description: valid.externalRef } : {}),
+    })
+    .catch((err: unknown) => {
+      throw asInputRefusal(err, 'customer', 'the customer');
+    });
   // The remote customer exists from here on. If we crash (or the insert fails) before the
   // commit, AsiaBill keeps a customer nothing refers to. That orphan is harmless: it holds
   // no card and is never charged; a retry simply creates another one.
   try {
     return await deps.db.transaction(async (tx) => {
-      const [created] = await tx.insert(customers).values({
-        id: newId(ID_PREFIX.customer),
-        email: valid.email,
-        firstName: valid.firstName,
-        lastName: valid.lastName,
-        phone: valid.phone ?? null,
-        externalRef: valid.externalRef ?? null,
-        asiabillCustomerId: remote.customerId,
-        createdAt: now,
-      }).returning();
+      const [created] = await tx
+        .insert(customers)
+        .values({
+          id: newId(ID_PREFIX.customer),
+          email: valid.email,
+          firstName: valid.firstName,
+          lastName: valid.lastName,
+          phone: valid.phone ?? null,
+          externalRef: valid.externalRef ?? null,
+          asiabillCustomerId: remote.customerId,
+          createdAt: now,
+        })
+        .returning();
       if (created === undefined) throw new Error('insert into customers returned no row');
       await recordEvent(tx, {
         type: 'customer.created',
         subjectType: 'customer',
         subjectId: created.id,
-        data: { email: created.email, externalRef: created.externalRef, asiabillCustomerId: created.asiabillCustomerId },
+        data: {
+          email: created.email,
+          externalRef: created.externalRef,
+          asiabillCustomerId: created.asiabillCustomerId,
+        },
         occurredAt: now,
       });
       return created;
     });
   } catch (err) {
     if (isUniqueViolation(err, 'customers_external_ref_unique')) {
-      throw new ConflictError(`externalRef "${valid.externalRef ?? ''}" was taken by a concurrent request (AsiaBill customer ${remote.customerId} is left unused)`);
+      throw new ConflictError(
+        `externalRef "${valid.externalRef ?? ''}" was taken by a concurrent request (AsiaBill customer ${remote.customerId} is left unused)`,
+      );
     }
     throw err;
   }
@@ -83,7 +97,10 @@ export async function listCustomers(db: DbOrTx): Promise<Customer[]> {
 export async function getCustomer(db: DbOrTx, idOrRef: string): Promise<Customer> {
   const key = idOrRef.trim();
   if (key !== '') {
-    const rows = await db.select().from(customers).where(or(eq(customers.id, key), eq(customers.externalRef, key)));
+    const rows = await db
+      .select()
+      .from(customers)
+      .where(or(eq(customers.id, key), eq(customers.externalRef, key)));
     const found = rows.find((c) => c.id === key) ?? rows[0];
     if (found !== undefined) return found;
   }

@@ -10,7 +10,11 @@ import { ValidationError } from '../errors.ts';
  */
 export function asInputRefusal(err: unknown, field: string, what: string): unknown {
   if (err instanceof AsiabillApiError && err.parameterRefusal) {
-    return new ValidationError(field, 'accepted by AsiaBill', `AsiaBill refused ${what} (${err.code}: ${err.apiMessage})`);
+    return new ValidationError(
+      field,
+      'accepted by AsiaBill',
+      `AsiaBill refused ${what} (${err.code}: ${err.apiMessage})`,
+    );
   }
   return err;
 }

@@ -10,8 +10,14 @@ import { newId, ID_PREFIX } from '../ids.ts';
 import { asInputRefusal } from './gatewayRefusal.ts';
 import { getCustomer, type Customer } from './customers.ts';
 import {
-  PLACEHOLDER_PHONE, assertNotExpired, validateAsiabillPaymentMethodId, validateBillingAddress, validateCard,
-  type BillingAddressInput, type CardFields, type ValidCard,
+  PLACEHOLDER_PHONE,
+  assertNotExpired,
+  validateAsiabillPaymentMethodId,
+  validateBillingAddress,
+  validateCard,
+  type BillingAddressInput,
+  type CardFields,
+  type ValidCard,
 } from './cardPolicy.ts';
 
 /**
@@ -63,7 +69,12 @@ export async function addCardPaymentMethod(deps: PaymentMethodDeps, input: AddCa
   try {
     created = await deps.gateway.createPaymentMethod({
       billingDetail,
-      card: { cardNo: card.number, cardExpireMonth: card.expMonth, cardExpireYear: card.expYear, cardSecurityCode: card.cvc },
+      card: {
+        cardNo: card.number,
+        cardExpireMonth: card.expMonth,
+        cardExpireYear: card.expYear,
+        cardSecurityCode: card.cvc,
+      },
       // Binds the card to the customer at AsiaBill; recurring charges require the pair.
       customerId: customer.asiabillCustomerId,
     });
@@ -82,7 +93,10 @@ export async function addCardPaymentMethod(deps: PaymentMethodDeps, input: AddCa
   });
 }
 
-export async function registerPaymentMethod(deps: PaymentMethodDeps, input: RegisterPaymentMethodInput): Promise<StoredPaymentMethod> {
+export async function registerPaymentMethod(
+  deps: PaymentMethodDeps,
+  input: RegisterPaymentMethodInput,
+): Promise<StoredPaymentMethod> {
   const pmId = validateAsiabillPaymentMethodId(input.asiabillPaymentMethodId);
   const customer = await getCustomer(deps.db, input.customerId);
   await refuseIfRegistered(deps.db, pmId);
@@ -93,7 +107,11 @@ export async function registerPaymentMethod(deps: PaymentMethodDeps, input: Regi
   // binding is accepted: AsiaBill's lookup does not always report it, and a card that is
   // not bound fails its first (customer-present) charge visibly rather than silently.
   if (remote.customerId !== undefined && remote.customerId !== customer.asiabillCustomerId) {
-    throw new ValidationError('asiabillPaymentMethodId', 'same customer', `belongs to a different AsiaBill customer than ${customer.id}`);
+    throw new ValidationError(
+      'asiabillPaymentMethodId',
+      'same customer',
+      `belongs to a different AsiaBill customer than ${customer.id}`,
+    );
   }
   const now = await deps.time.now();
   return store(deps.db, now, customer, {
@@ -107,18 +125,25 @@ export async function registerPaymentMethod(deps: PaymentMethodDeps, input: Regi
 
 export async function listPaymentMethods(db: DbOrTx, customerId: string): Promise<StoredPaymentMethod[]> {
   const customer = await getCustomer(db, customerId);
-  return db.select().from(paymentMethods)
+  return db
+    .select()
+    .from(paymentMethods)
     .where(eq(paymentMethods.customerId, customer.id))
     .orderBy(asc(paymentMethods.createdAt), asc(paymentMethods.id));
 }
 
 async function refuseIfRegistered(db: DbOrTx, pmId: string): Promise<void> {
-  const [existing] = await db.select({ id: paymentMethods.id }).from(paymentMethods).where(eq(paymentMethods.asiabillPaymentMethodId, pmId));
+  const [existing] = await db
+    .select({ id: paymentMethods.id })
+    .from(paymentMethods)
+    .where(eq(paymentMethods.asiabillPaymentMethodId, pmId));
   if (existing !== undefined) throw alreadyRegistered(pmId, existing.id);
 }
 
 function alreadyRegistered(pmId: string, localId?: string): ConflictError {
-  return new ConflictError(`AsiaBill payment method ${pmId} is already registered${localId === undefined ? '' : ` as ${localId}`}`);
+  return new ConflictError(
+    `AsiaBill payment method ${pmId} is already registered${localId === undefined ? '' : ` as ${localId}`}`,
+  );
 }
 
 async function store(db: Db, now: Date, customer: Customer, masked: MaskedCard): Promise<StoredPaymentMethod> {
@@ -126,22 +151,30 @@ async function store(db: Db, now: Date, customer: Customer, masked: MaskedCard):
   const last4 = masked.last4 !== null && /^\d{4}$/.test(masked.last4) ? masked.last4 : null;
   try {
     return await db.transaction(async (tx) => {
-      const [row] = await tx.insert(paymentMethods).values({
-        id: newId(ID_PREFIX.paymentMethod),
-        customerId: customer.id,
-        asiabillPaymentMethodId: masked.asiabillPaymentMethodId,
-        brand: masked.brand,
-        last4,
-        expMonth: masked.expMonth,
-        expYear: masked.expYear,
-        createdAt: now,
-      }).returning();
+      const [row] = await tx
+        .insert(paymentMethods)
+        .values({
+          id: newId(ID_PREFIX.paymentMethod),
+          customerId: customer.id,
+          asiabillPaymentMethodId: masked.asiabillPaymentMethodId,
+          brand: masked.brand,
+          last4,
+          expMonth: masked.expMonth,
+          expYear: masked.expYear,
+          createdAt: now,
+        })
+        .returning();
       if (row === undefined) throw new Error('insert into payment_methods returned no row');
       await recordEvent(tx, {
         type: 'payment_method.created',
         subjectType: 'payment_method',
         subjectId: row.id,
-        data: { customerId: customer.id, asiabillPaymentMethodId: row.asiabillPaymentMethodId, brand: row.brand, last4: row.last4 },
+        data: {
+          customerId: customer.id,
+          asiabillPaymentMethodId: row.asiabillPaymentMethodId,
+          brand: row.brand,
+          last4: row.last4,
+        },
         occurredAt: now,
       });
       return row;

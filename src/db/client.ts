@@ -28,7 +28,9 @@ export function openDatabase(url: string, opts: { max?: number } = {}): Database
   // unhandled 'error' event would crash the process, so both are absorbed here: the query
   // that was running fails on its own (and its job is retried), and the pool reconnects.
   pool.on('error', () => {});
-  pool.on('connect', (client) => { client.on('error', () => {}); });
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = drizzle(pool, { schema });
   db.transaction = pooledTransaction(pool);
   return { db, pool, close: () => pool.end() };

@@ -10,7 +10,8 @@ export const MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), '
 export async function ensureDatabase(url: string): Promise<boolean> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
-  if (!/^[A-Za-z0-9_-]{1,63}$/.test(name)) throw new Error(`DATABASE_URL: database name "${name}" must be 1-63 letters, digits, _ or -`);
+  if (!/^[A-Za-z0-9_-]{1,63}$/.test(name))
+    throw new Error(`DATABASE_URL: database name "${name}" must be 1-63 letters, digits, _ or -`);
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString() });

@@ -7,6 +7,11 @@ const databaseUrl = process.env.DEMO_DATABASE_URL ?? 'postgres://postgres@127.0.
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 runDemo({ databaseUrl, redisUrl, out: (l) => process.stdout.write(`${l}\n`) }).then(
-  (r) => { process.exitCode = r.invoicesChargedTwice === 0 && r.successfulCharges === r.ledgerSuccesses ? 0 : 1; },
-  (err: unknown) => { process.stderr.write(`demo failed: ${errorMessage(err)}\n`); process.exitCode = 1; },
+  (r) => {
+    process.exitCode = r.invoicesChargedTwice === 0 && r.successfulCharges === r.ledgerSuccesses ? 0 : 1;
+  },
+  (err: unknown) => {
+    process.stderr.write(`demo failed: ${errorMessage(err)}\n`);
+    process.exitCode = 1;
+  },
 );

@@ -12,7 +12,15 @@ import { addCardPaymentMethod } from '../customers/paymentMethods.ts';
 import { createSubscription } from '../subscriptions/create.ts';
 import { advanceTestClock } from '../testClock/advance.ts';
 import { deleteQueueKeys } from '../queue/cleanup.ts';
-import { DEMO_CARDS, DEMO_END, DEMO_PLANS, DEMO_START, demoCustomers, monthSteps, type DemoCustomer } from './scenario.ts';
+import {
+  DEMO_CARDS,
+  DEMO_END,
+  DEMO_PLANS,
+  DEMO_START,
+  demoCustomers,
+  monthSteps,
+  type DemoCustomer,
+} from './scenario.ts';
 import { buildDemoReport, type DemoReport } from './report.ts';
 
 /**
@@ -45,7 +53,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   };
   const config = loadConfig(env);
   const logger = createLogger({ level: config.logLevel, name: 'demo', destination: process.stderr });
-  const engine = await startEngine({ config, logger, parts: ALL_PARTS, sandboxOptions: { port: 0, stateFile: undefined, notify: { delayMs: 20, retryScheduleMs: [200, 500, 1000, 2000] } } });
+  const engine = await startEngine({
+    config,
+    logger,
+    parts: ALL_PARTS,
+    sandboxOptions: { port: 0, stateFile: undefined, notify: { delayMs: 20, retryScheduleMs: [200, 500, 1000, 2000] } },
+  });
   try {
     const ctx = engine.ctx;
     await setTestClock(ctx.db, new Date(DEMO_START));
@@ -55,13 +68,18 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     for (const p of DEMO_PLANS) {
       await createPlan(ctx, { ...p });
     }
-    out(`created ${DEMO_PLANS.length} plans: ${DEMO_PLANS.map((p) => `${p.code} (${p.amount} ${p.currency})`).join(', ')}`);
+    out(
+      `created ${DEMO_PLANS.length} plans: ${DEMO_PLANS.map((p) => `${p.code} (${p.amount} ${p.currency})`).join(', ')}`,
+    );
 
     const cast = demoCustomers();
     const signUps = [...new Set(cast.map((c) => c.signUpAt))].sort();
-    const advance = (to: Date) => advanceTestClock(ctx.db, engine.queues, { to, wait: true, stepMs: 24 * 3600 * 1000, timeoutMs: 60_000 });
+    const advance = (to: Date) =>
+      advanceTestClock(ctx.db, engine.queues, { to, wait: true, stepMs: 24 * 3600 * 1000, timeoutMs: 60_000 });
     const months = monthSteps(DEMO_START, DEMO_END);
-    const stops = [...new Set([...signUps.map((s) => new Date(s).getTime()), ...months.map((m) => m.getTime())])].sort((a, b) => a - b);
+    const stops = [...new Set([...signUps.map((s) => new Date(s).getTime()), ...months.map((m) => m.getTime())])].sort(
+      (a, b) => a - b,
+    );
     let subscribed = 0;
     for (const t of stops) {
       const at = new Date(t);
@@ -71,10 +89,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
         await subscribe(engine, c);
         subscribed += 1;
       }
-      if (joining.length > 0) out(`${DateTime.fromJSDate(at, { zone: 'UTC' }).toFormat('yyyy-MM-dd HH:mm')}Z  ${joining.length} customers subscribed (${subscribed} so far)`);
+      if (joining.length > 0)
+        out(
+          `${DateTime.fromJSDate(at, { zone: 'UTC' }).toFormat('yyyy-MM-dd HH:mm')}Z  ${joining.length} customers subscribed (${subscribed} so far)`,
+        );
       if (months.some((m) => m.getTime() === t)) {
-        const paid = await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from charge_attempts where status = 'succeeded'`);
-        out(`${DateTime.fromJSDate(at, { zone: 'UTC' }).toFormat('yyyy-MM-dd')}  clock advanced; ${paid.rows[0]?.n ?? 0} successful charges so far`);
+        const paid = await ctx.db.execute<{ n: number }>(
+          sql`select count(*)::int as n from charge_attempts where status = 'succeeded'`,
+        );
+        out(
+          `${DateTime.fromJSDate(at, { zone: 'UTC' }).toFormat('yyyy-MM-dd')}  clock advanced; ${paid.rows[0]?.n ?? 0} successful charges so far`,
+        );
       }
     }
     const report = await buildDemoReport(ctx.db, engine.sandbox ? engine.sandbox.ledger() : [], Date.now() - started);
@@ -94,10 +119,31 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
 
 async function subscribe(engine: Engine, c: DemoCustomer): Promise<void> {
   const ctx = engine.ctx;
-  const customer = await createCustomer(ctx, { email: c.email, firstName: c.firstName, lastName: c.lastName, externalRef: `demo-${c.n}` });
-  const pm = await addCardPaymentMethod(ctx, { customerId: customer.id, cardNumber: DEMO_CARDS[c.card], expMonth: '12', expYear: '2034', cvc: '123' });
-  const r = await createSubscription(ctx, { customerId: customer.id, planCode: c.plan, paymentMethodId: pm.id, timeZone: c.timeZone });
-  if (c.card === 'threeds_complete' && r.charge?.kind === 'attempted' && r.charge.status === 'pending' && engine.sandbox) {
+  const customer = await createCustomer(ctx, {
+    email: c.email,
+    firstName: c.firstName,
+    lastName: c.lastName,
+    externalRef: `demo-${c.n}`,
+  });
+  const pm = await addCardPaymentMethod(ctx, {
+    customerId: customer.id,
+    cardNumber: DEMO_CARDS[c.card],
+    expMonth: '12',
+    expYear: '2034',
+    cvc: '123',
+  });
+  const r = await createSubscription(ctx, {
+    customerId: customer.id,
+    planCode: c.plan,
+    paymentMethodId: pm.id,
+    timeZone: c.timeZone,
+  });
+  if (
+    c.card === 'threeds_complete' &&
+    r.charge?.kind === 'attempted' &&
+    r.charge.status === 'pending' &&
+    engine.sandbox
+  ) {
     // The customer finishes the 3-D Secure challenge; AsiaBill then notifies us.
     await engine.sandbox.completeThreeDS(r.charge.orderNo, 'success');
   }

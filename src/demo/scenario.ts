@@ -13,11 +13,33 @@ export const DEMO_PLANS = [
   { code: 'pro-yearly', name: 'Pro (yearly)', amount: '199.00', currency: 'USD', interval: 'year' },
   { code: 'news-weekly', name: 'Newsletter (weekly)', amount: '4.99', currency: 'EUR', interval: 'week' },
   { code: 'jp-monthly', name: 'Japan plan (monthly)', amount: '1500', currency: 'JPY', interval: 'month' },
-  { code: 'team-quarterly', name: 'Team (every 3 months)', amount: '99.00', currency: 'USD', interval: 'month', intervalCount: 3 },
-  { code: 'trial-monthly', name: 'Starter with 14-day trial', amount: '9.99', currency: 'USD', interval: 'month', trialDays: 14 },
+  {
+    code: 'team-quarterly',
+    name: 'Team (every 3 months)',
+    amount: '99.00',
+    currency: 'USD',
+    interval: 'month',
+    intervalCount: 3,
+  },
+  {
+    code: 'trial-monthly',
+    name: 'Starter with 14-day trial',
+    amount: '9.99',
+    currency: 'USD',
+    interval: 'month',
+    trialDays: 14,
+  },
 ] as const;
 
-export type CardBehaviour = 'success' | 'threeds_complete' | 'threeds_abandon' | 'soft_decline' | 'hard_decline' | 'generic_decline' | 'approve_then_decline' | 'no_response';
+export type CardBehaviour =
+  | 'success'
+  | 'threeds_complete'
+  | 'threeds_abandon'
+  | 'soft_decline'
+  | 'hard_decline'
+  | 'generic_decline'
+  | 'approve_then_decline'
+  | 'no_response';
 
 export const DEMO_CARDS: Record<CardBehaviour, string> = {
   success: '4242424242424242',
@@ -44,24 +66,77 @@ export interface DemoCustomer {
   signUpAt: string;
 }
 
-const FIRST = ['Ada', 'Bo', 'Chen', 'Dana', 'Emeka', 'Fatima', 'Goro', 'Hana', 'Ivan', 'Jia', 'Kofi', 'Lena', 'Mateo', 'Nia', 'Omar', 'Priya', 'Quinn', 'Rui', 'Sven', 'Tara', 'Umar', 'Vera', 'Wen', 'Xavi', 'Yuki'];
+const FIRST = [
+  'Ada',
+  'Bo',
+  'Chen',
+  'Dana',
+  'Emeka',
+  'Fatima',
+  'Goro',
+  'Hana',
+  'Ivan',
+  'Jia',
+  'Kofi',
+  'Lena',
+  'Mateo',
+  'Nia',
+  'Omar',
+  'Priya',
+  'Quinn',
+  'Rui',
+  'Sven',
+  'Tara',
+  'Umar',
+  'Vera',
+  'Wen',
+  'Xavi',
+  'Yuki',
+];
 const LAST = ['Lovelace', 'Nakamura', 'Okafor', 'Silva', 'Müller', 'Kim', 'Haddad', 'Novak', 'Rossi', 'Zhang'];
 
 /** Sign-up moments: month ends and a leap day, so the period clamping shows. */
-const SIGNUPS = [DEMO_START, '2028-01-15T09:30:00Z', '2028-01-31T23:00:00Z', '2028-02-29T12:00:00Z', '2028-03-10T05:00:00Z'];
+const SIGNUPS = [
+  DEMO_START,
+  '2028-01-15T09:30:00Z',
+  '2028-01-31T23:00:00Z',
+  '2028-02-29T12:00:00Z',
+  '2028-03-10T05:00:00Z',
+];
 
 export function demoCustomers(): DemoCustomer[] {
   const behaviours: CardBehaviour[] = [
     ...Array<CardBehaviour>(30).fill('success'),
-    'threeds_complete', 'threeds_complete', 'threeds_complete', 'threeds_abandon',
-    'soft_decline', 'soft_decline', 'soft_decline',
-    'hard_decline', 'hard_decline',
-    'generic_decline', 'generic_decline',
-    'approve_then_decline', 'approve_then_decline', 'approve_then_decline', 'approve_then_decline',
-    'no_response', 'no_response', 'no_response',
-    'success', 'success',
+    'threeds_complete',
+    'threeds_complete',
+    'threeds_complete',
+    'threeds_abandon',
+    'soft_decline',
+    'soft_decline',
+    'soft_decline',
+    'hard_decline',
+    'hard_decline',
+    'generic_decline',
+    'generic_decline',
+    'approve_then_decline',
+    'approve_then_decline',
+    'approve_then_decline',
+    'approve_then_decline',
+    'no_response',
+    'no_response',
+    'no_response',
+    'success',
+    'success',
   ];
-  const plansInOrder = ['pro-monthly', 'pro-yearly', 'news-weekly', 'jp-monthly', 'pro-monthly', 'team-quarterly', 'trial-monthly'] as const;
+  const plansInOrder = [
+    'pro-monthly',
+    'pro-yearly',
+    'news-weekly',
+    'jp-monthly',
+    'pro-monthly',
+    'team-quarterly',
+    'trial-monthly',
+  ] as const;
   return behaviours.map((card, i) => {
     const first = FIRST[i % FIRST.length] ?? 'Ada';
     const last = LAST[i % LAST.length] ?? 'Lovelace';

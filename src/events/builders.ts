@@ -17,8 +17,25 @@ const at = (occurredAt: Date) => ({ occurredAt });
 
 // ── subscriptions ────────────────────────────────────────────────────────────────────────
 
-export function subscriptionCreated(subscriptionId: string, data: { customerId: string; planId: string; planCode: string; status: SubscriptionStatus; anchor: Date; timeZone: string }, now: Date): NewEvent {
-  return { type: 'subscription.created', subjectType: 'subscription', subjectId: subscriptionId, data: { ...data, anchor: data.anchor.toISOString() }, ...at(now) };
+export function subscriptionCreated(
+  subscriptionId: string,
+  data: {
+    customerId: string;
+    planId: string;
+    planCode: string;
+    status: SubscriptionStatus;
+    anchor: Date;
+    timeZone: string;
+  },
+  now: Date,
+): NewEvent {
+  return {
+    type: 'subscription.created',
+    subjectType: 'subscription',
+    subjectId: subscriptionId,
+    data: { ...data, anchor: data.anchor.toISOString() },
+    ...at(now),
+  };
 }
 
 /**
@@ -26,54 +43,117 @@ export function subscriptionCreated(subscriptionId: string, data: { customerId: 
  * `subscription.canceled`…), except a return to `active`, which says how it got there.
  */
 export function subscriptionTransition(
-  sub: Sub, from: SubscriptionStatus, to: SubscriptionStatus, now: Date,
+  sub: Sub,
+  from: SubscriptionStatus,
+  to: SubscriptionStatus,
+  now: Date,
   extra: { invoiceId?: string; reason?: string | null } = {},
 ): NewEvent {
-  const type = to === 'active' ? (from === 'past_due' ? 'subscription.recovered' : 'subscription.activated') : `subscription.${to}`;
+  const type =
+    to === 'active'
+      ? from === 'past_due'
+        ? 'subscription.recovered'
+        : 'subscription.activated'
+      : `subscription.${to}`;
   return { type, subjectType: 'subscription', subjectId: sub.id, data: { from, to, ...extra }, ...at(now) };
 }
 
 export function subscriptionCancelScheduled(sub: Sub, periodEnd: Date, now: Date): NewEvent {
-  return { type: 'subscription.cancel_scheduled', subjectType: 'subscription', subjectId: sub.id, data: { at: periodEnd.toISOString() }, ...at(now) };
+  return {
+    type: 'subscription.cancel_scheduled',
+    subjectType: 'subscription',
+    subjectId: sub.id,
+    data: { at: periodEnd.toISOString() },
+    ...at(now),
+  };
 }
 
 // ── invoices ─────────────────────────────────────────────────────────────────────────────
 
 export function invoiceCreated(
   invoiceId: string,
-  data: { subscriptionId: string; periodIndex: number; periodStart: Date; periodEnd: Date; amount: number; currency: string },
+  data: {
+    subscriptionId: string;
+    periodIndex: number;
+    periodStart: Date;
+    periodEnd: Date;
+    amount: number;
+    currency: string;
+  },
   now: Date,
 ): NewEvent {
   return {
-    type: 'invoice.created', subjectType: 'invoice', subjectId: invoiceId,
-    data: { ...data, periodStart: data.periodStart.toISOString(), periodEnd: data.periodEnd.toISOString() }, ...at(now),
+    type: 'invoice.created',
+    subjectType: 'invoice',
+    subjectId: invoiceId,
+    data: { ...data, periodStart: data.periodStart.toISOString(), periodEnd: data.periodEnd.toISOString() },
+    ...at(now),
   };
 }
 
 export function invoicePaid(
-  invoice: Inv & { status: InvoiceStatus; amount: number; currency: string; periodStart: Date }, subscriptionId: string, now: Date,
+  invoice: Inv & { status: InvoiceStatus; amount: number; currency: string; periodStart: Date },
+  subscriptionId: string,
+  now: Date,
 ): NewEvent {
   // Paid after it was closed (voided by a cancel, expired): the money is real, an operator refunds.
   const type = invoice.status === 'open' ? 'invoice.paid' : 'invoice.paid_after_close';
   return {
-    type, subjectType: 'invoice', subjectId: invoice.id,
-    data: { subscriptionId, previousStatus: invoice.status, amount: invoice.amount, currency: invoice.currency, periodStart: invoice.periodStart.toISOString() },
+    type,
+    subjectType: 'invoice',
+    subjectId: invoice.id,
+    data: {
+      subscriptionId,
+      previousStatus: invoice.status,
+      amount: invoice.amount,
+      currency: invoice.currency,
+      periodStart: invoice.periodStart.toISOString(),
+    },
     ...at(now),
   };
 }
 
 export function invoicePaymentFailed(
-  invoice: Inv, data: { subscriptionId: string; orderInfo: string; declineClass?: DeclineClass; retryAt?: Date | null; failedAttempts?: number }, now: Date,
+  invoice: Inv,
+  data: {
+    subscriptionId: string;
+    orderInfo: string;
+    declineClass?: DeclineClass;
+    retryAt?: Date | null;
+    failedAttempts?: number;
+  },
+  now: Date,
 ): NewEvent {
   const { retryAt, ...rest } = data;
-  return { type: 'invoice.payment_failed', subjectType: 'invoice', subjectId: invoice.id, data: { ...rest, retryAt: retryAt ? retryAt.toISOString() : null }, ...at(now) };
+  return {
+    type: 'invoice.payment_failed',
+    subjectType: 'invoice',
+    subjectId: invoice.id,
+    data: { ...rest, retryAt: retryAt ? retryAt.toISOString() : null },
+    ...at(now),
+  };
 }
 
-export function invoiceRequiresAction(invoice: Inv, subscriptionId: string, redirectUrl: string | null, now: Date): NewEvent {
-  return { type: 'invoice.requires_action', subjectType: 'invoice', subjectId: invoice.id, data: { subscriptionId, redirectUrl }, ...at(now) };
+export function invoiceRequiresAction(
+  invoice: Inv,
+  subscriptionId: string,
+  redirectUrl: string | null,
+  now: Date,
+): NewEvent {
+  return {
+    type: 'invoice.requires_action',
+    subjectType: 'invoice',
+    subjectId: invoice.id,
+    data: { subscriptionId, redirectUrl },
+    ...at(now),
+  };
 }
 
-export function invoiceUncollectible(invoice: Inv, data: { subscriptionId: string; orderInfo: string; declineClass: DeclineClass; failedAttempts: number }, now: Date): NewEvent {
+export function invoiceUncollectible(
+  invoice: Inv,
+  data: { subscriptionId: string; orderInfo: string; declineClass: DeclineClass; failedAttempts: number },
+  now: Date,
+): NewEvent {
   return { type: 'invoice.uncollectible', subjectType: 'invoice', subjectId: invoice.id, data, ...at(now) };
 }
 
@@ -83,35 +163,70 @@ export type ChargeEventKind = 'pending' | 'unknown_outcome' | 'not_charged' | 'f
 
 /** What one source (response, notification, reconciler) learned about an attempt. */
 export function chargeOutcome(
-  kind: ChargeEventKind, attempt: Att, invoiceId: string, source: string, orderInfo: string | null, now: Date,
+  kind: ChargeEventKind,
+  attempt: Att,
+  invoiceId: string,
+  source: string,
+  orderInfo: string | null,
+  now: Date,
   extra: { redirectUrl?: string | null } = {},
 ): NewEvent {
   return {
-    type: `charge.${kind}`, subjectType: 'charge_attempt', subjectId: attempt.id,
-    data: { invoiceId, orderNo: attempt.orderNo, tokenType: attempt.tokenType, source, orderInfo, ...extra }, ...at(now),
+    type: `charge.${kind}`,
+    subjectType: 'charge_attempt',
+    subjectId: attempt.id,
+    data: { invoiceId, orderNo: attempt.orderNo, tokenType: attempt.tokenType, source, orderInfo, ...extra },
+    ...at(now),
   };
 }
 
 export function chargeSucceeded(
-  attempt: Att & { amount: number; currency: string }, invoiceId: string, tradeNo: string | null, source: string, now: Date,
+  attempt: Att & { amount: number; currency: string },
+  invoiceId: string,
+  tradeNo: string | null,
+  source: string,
+  now: Date,
 ): NewEvent {
   return {
-    type: 'charge.succeeded', subjectType: 'charge_attempt', subjectId: attempt.id,
-    data: { invoiceId, orderNo: attempt.orderNo, tradeNo, tokenType: attempt.tokenType, amount: attempt.amount, currency: attempt.currency, source },
+    type: 'charge.succeeded',
+    subjectType: 'charge_attempt',
+    subjectId: attempt.id,
+    data: {
+      invoiceId,
+      orderNo: attempt.orderNo,
+      tradeNo,
+      tokenType: attempt.tokenType,
+      amount: attempt.amount,
+      currency: attempt.currency,
+      source,
+    },
     ...at(now),
   };
 }
 
 /** A second success for one invoice: our invariant broke somewhere; an operator must refund. */
-export function chargeDuplicateDetected(attempt: Att, invoiceId: string, otherAttemptId: string, tradeNo: string | null, now: Date): NewEvent {
+export function chargeDuplicateDetected(
+  attempt: Att,
+  invoiceId: string,
+  otherAttemptId: string,
+  tradeNo: string | null,
+  now: Date,
+): NewEvent {
   return {
-    type: 'charge.duplicate_detected', subjectType: 'charge_attempt', subjectId: attempt.id,
-    data: { invoiceId, orderNo: attempt.orderNo, otherAttemptId, tradeNo }, ...at(now),
+    type: 'charge.duplicate_detected',
+    subjectType: 'charge_attempt',
+    subjectId: attempt.id,
+    data: { invoiceId, orderNo: attempt.orderNo, otherAttemptId, tradeNo },
+    ...at(now),
   };
 }
 
 // ── gateway notifications ────────────────────────────────────────────────────────────────
 
-export function notificationUnmatched(notificationId: string, data: { type: string; orderNo: string; tradeNo: string }, now: Date): NewEvent {
+export function notificationUnmatched(
+  notificationId: string,
+  data: { type: string; orderNo: string; tradeNo: string },
+  now: Date,
+): NewEvent {
   return { type: 'notification.unmatched', subjectType: 'notification', subjectId: notificationId, data, ...at(now) };
 }

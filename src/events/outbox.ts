@@ -7,7 +7,14 @@ import { newId, ID_PREFIX } from '../ids.ts';
  * (the outbox pattern): an event exists if and only if the change committed. Delivery to
  * merchant webhooks reads this table later; nothing here talks to the network.
  */
-export type SubjectType = 'plan' | 'customer' | 'payment_method' | 'subscription' | 'invoice' | 'charge_attempt' | 'notification';
+export type SubjectType =
+  | 'plan'
+  | 'customer'
+  | 'payment_method'
+  | 'subscription'
+  | 'invoice'
+  | 'charge_attempt'
+  | 'notification';
 
 export interface NewEvent {
   type: string;

@@ -17,9 +17,13 @@ export interface HttpServerOptions {
 
 export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
-  app.addContentTypeParser(['application/json', 'text/plain', 'application/x-www-form-urlencoded'], { parseAs: 'string' }, (_req, body, done) => {
-    done(null, body);
-  });
+  app.addContentTypeParser(
+    ['application/json', 'text/plain', 'application/x-www-form-urlencoded'],
+    { parseAs: 'string' },
+    (_req, body, done) => {
+      done(null, body);
+    },
+  );
 
   app.post('/webhooks/asiabill', async (req, reply) => {
     const rawBody = typeof req.body === 'string' ? req.body : '';

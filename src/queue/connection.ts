@@ -44,7 +44,11 @@ export interface Queues {
 export function openQueues(redisUrl: string, prefix: string): Queues {
   const connection = redisConnection(redisUrl);
   const charge = new Queue<ChargeJob>(QUEUES.charge, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
-  const maintenance = new Queue<MaintenanceJob>(QUEUES.maintenance, { connection, prefix, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, attempts: 1 } });
+  const maintenance = new Queue<MaintenanceJob>(QUEUES.maintenance, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, attempts: 1 },
+  });
   let seq = 0;
   return {
     charge,
@@ -58,7 +62,11 @@ export function openQueues(redisUrl: string, prefix: string): Queues {
     },
     async triggerReconcile() {
       seq += 1;
-      await maintenance.add('reconcile', { kind: 'reconcile' }, { jobId: `reconcile-now-${process.pid}-${Date.now()}-${seq}` });
+      await maintenance.add(
+        'reconcile',
+        { kind: 'reconcile' },
+        { jobId: `reconcile-now-${process.pid}-${Date.now()}-${seq}` },
+      );
     },
     async close() {
       await charge.close();

@@ -33,7 +33,12 @@ export async function applyNotification(
 ): Promise<NotificationResult> {
   let n: GatewayNotification;
   try {
-    n = verifyNotification({ headers: input.headers, rawBody: input.rawBody, signKey: ctx.config.gateway.signKey, now: ctx.wall.now() });
+    n = verifyNotification({
+      headers: input.headers,
+      rawBody: input.rawBody,
+      signKey: ctx.config.gateway.signKey,
+      now: ctx.wall.now(),
+    });
   } catch (err) {
     const code = err instanceof NotificationVerificationError ? err.code : 'BAD_BODY';
     ctx.logger.warn({ code, err: errorMessage(err) }, 'rejected AsiaBill notification');
@@ -50,9 +55,18 @@ export async function applyNotification(
     const outcome = outcomeOf(n);
     let res = 'recorded';
     if (outcome) {
-      const attempt = (await tx.select({ id: chargeAttempts.id, status: chargeAttempts.status, invoiceId: chargeAttempts.invoiceId, subscriptionId: invoices.subscriptionId })
-        .from(chargeAttempts).innerJoin(invoices, eq(invoices.id, chargeAttempts.invoiceId))
-        .where(eq(chargeAttempts.orderNo, d.orderNo)))[0];
+      const attempt = (
+        await tx
+          .select({
+            id: chargeAttempts.id,
+            status: chargeAttempts.status,
+            invoiceId: chargeAttempts.invoiceId,
+            subscriptionId: invoices.subscriptionId,
+          })
+          .from(chargeAttempts)
+          .innerJoin(invoices, eq(invoices.id, chargeAttempts.invoiceId))
+          .where(eq(chargeAttempts.orderNo, d.orderNo))
+      )[0];
       if (!attempt) {
         res = 'unmatched';
       } else if (!canTransition(attempt.status, outcome.status) && outcome.status !== 'pending') {
@@ -60,20 +74,39 @@ export async function applyNotification(
         // or a stale notification is recorded without taking any lock.
         res = 'no-change';
       } else {
-        const applied = await applyOutcome(tx, attempt.id, outcome, now, 'notification', { invoiceId: attempt.invoiceId, subscriptionId: attempt.subscriptionId });
+        const applied = await applyOutcome(tx, attempt.id, outcome, now, 'notification', {
+          invoiceId: attempt.invoiceId,
+          subscriptionId: attempt.subscriptionId,
+        });
         res = applied?.applied ? `applied:${applied.attempt}` : 'no-change';
       }
     }
-    const stored = await tx.insert(gatewayNotifications).values({
-      id: newId(ID_PREFIX.notification), dedupeKey, type: n.type, orderNo: d.orderNo, tradeNo: d.tradeNo,
-      orderStatus: status, requestId: n.requestId, rawBody: input.rawBody, receivedAt: now, appliedAt: now, result: res,
-    }).onConflictDoUpdate({
-      target: gatewayNotifications.dedupeKey,
-      set: { timesReceived: sql`${gatewayNotifications.timesReceived} + 1`, appliedAt: now, result: res },
-    }).returning({ id: gatewayNotifications.id, timesReceived: gatewayNotifications.timesReceived });
+    const stored = await tx
+      .insert(gatewayNotifications)
+      .values({
+        id: newId(ID_PREFIX.notification),
+        dedupeKey,
+        type: n.type,
+        orderNo: d.orderNo,
+        tradeNo: d.tradeNo,
+        orderStatus: status,
+        requestId: n.requestId,
+        rawBody: input.rawBody,
+        receivedAt: now,
+        appliedAt: now,
+        result: res,
+      })
+      .onConflictDoUpdate({
+        target: gatewayNotifications.dedupeKey,
+        set: { timesReceived: sql`${gatewayNotifications.timesReceived} + 1`, appliedAt: now, result: res },
+      })
+      .returning({ id: gatewayNotifications.id, timesReceived: gatewayNotifications.timesReceived });
     const row = stored[0];
     if (row && res === 'unmatched' && row.timesReceived === 1) {
-      await recordEvent(tx, notificationUnmatched(row.id, { type: n.type, orderNo: d.orderNo, tradeNo: d.tradeNo }, now));
+      await recordEvent(
+        tx,
+        notificationUnmatched(row.id, { type: n.type, orderNo: d.orderNo, tradeNo: d.tradeNo }, now),
+      );
     }
     return res;
   });
@@ -82,9 +115,12 @@ export async function applyNotification(
 }
 
 function outcomeOf(n: GatewayNotification): Outcome | null {
-  if (n.type === 'transaction.success') return { status: 'succeeded', tradeNo: n.data.tradeNo, orderInfo: n.data.orderInfo };
-  if (n.type === 'transaction.fail') return { status: 'failed', tradeNo: n.data.tradeNo, orderInfo: n.data.orderInfo || 'declined' };
-  if (n.type === 'transaction.pending') return { status: 'pending', tradeNo: n.data.tradeNo, orderInfo: n.data.orderInfo };
+  if (n.type === 'transaction.success')
+    return { status: 'succeeded', tradeNo: n.data.tradeNo, orderInfo: n.data.orderInfo };
+  if (n.type === 'transaction.fail')
+    return { status: 'failed', tradeNo: n.data.tradeNo, orderInfo: n.data.orderInfo || 'declined' };
+  if (n.type === 'transaction.pending')
+    return { status: 'pending', tradeNo: n.data.tradeNo, orderInfo: n.data.orderInfo };
   // transaction.clear (settlement), refunds, chargebacks, pre-auth: stored and evented by
   // later issues (refunds, disputes); they never change a charge attempt's outcome.
   return null;

@@ -21,41 +21,58 @@ import { isBillable } from '../billing/subscriptionStatus.ts';
  *   3. record the outcome through applyOutcome (the same path notifications use).
  * A crash between 1 and 3 leaves a `started` attempt that the reconciler resolves.
  */
-export type ChargeSkip = 'invoice_not_found' | 'invoice_not_open' | 'not_billable' | 'not_due' | 'in_flight' | 'stale_job';
+export type ChargeSkip =
+  | 'invoice_not_found'
+  | 'invoice_not_open'
+  | 'not_billable'
+  | 'not_due'
+  | 'in_flight'
+  | 'stale_job';
 
 export type ChargeResult =
   | { kind: 'skipped'; reason: ChargeSkip }
   | {
-    kind: 'attempted';
-    attemptId: string;
-    orderNo: string;
-    tokenType: TokenType;
-    status: Outcome['status'];
-    orderInfo?: string;
-    redirectUrl?: string;
-    renewalDue: boolean;
-    subscriptionId: string;
-  };
+      kind: 'attempted';
+      attemptId: string;
+      orderNo: string;
+      tokenType: TokenType;
+      status: Outcome['status'];
+      orderInfo?: string;
+      redirectUrl?: string;
+      renewalDue: boolean;
+      subscriptionId: string;
+    };
 
-export async function chargeInvoice(ctx: AppContext, invoiceId: string, opts: { expectAttemptNo?: number } = {}): Promise<ChargeResult> {
+export async function chargeInvoice(
+  ctx: AppContext,
+  invoiceId: string,
+  opts: { expectAttemptNo?: number } = {},
+): Promise<ChargeResult> {
   const now = await ctx.time.now();
   const prepared = await ctx.db.transaction(async (tx) => {
-    const peek = (await tx.select({ subscriptionId: invoices.subscriptionId }).from(invoices).where(eq(invoices.id, invoiceId)))[0];
+    const peek = (
+      await tx.select({ subscriptionId: invoices.subscriptionId }).from(invoices).where(eq(invoices.id, invoiceId))
+    )[0];
     if (!peek) return { kind: 'skip' as const, reason: 'invoice_not_found' as const };
     const sub = await lockSubscription(tx, peek.subscriptionId);
     const invoice = await lockInvoice(tx, invoiceId);
     if (!sub || !invoice) return { kind: 'skip' as const, reason: 'invoice_not_found' as const };
     if (invoice.status !== 'open') return { kind: 'skip' as const, reason: 'invoice_not_open' as const };
     if (!isBillable(sub.status)) return { kind: 'skip' as const, reason: 'not_billable' as const };
-    if (opts.expectAttemptNo !== undefined && invoice.attemptCount + 1 !== opts.expectAttemptNo) return { kind: 'skip' as const, reason: 'stale_job' as const };
-    if (!invoice.nextAttemptAt || invoice.nextAttemptAt.getTime() > now.getTime()) return { kind: 'skip' as const, reason: 'not_due' as const };
+    if (opts.expectAttemptNo !== undefined && invoice.attemptCount + 1 !== opts.expectAttemptNo)
+      return { kind: 'skip' as const, reason: 'stale_job' as const };
+    if (!invoice.nextAttemptAt || invoice.nextAttemptAt.getTime() > now.getTime())
+      return { kind: 'skip' as const, reason: 'not_due' as const };
     if (invoice.hasOpenAttempt) return { kind: 'skip' as const, reason: 'in_flight' as const };
 
-    const refs = (await tx.select({ pm: paymentMethods, asiabillCustomerId: customers.asiabillCustomerId, planName: plans.name })
-      .from(paymentMethods)
-      .innerJoin(customers, eq(customers.id, sub.customerId))
-      .innerJoin(plans, eq(plans.id, sub.planId))
-      .where(eq(paymentMethods.id, sub.paymentMethodId)))[0];
+    const refs = (
+      await tx
+        .select({ pm: paymentMethods, asiabillCustomerId: customers.asiabillCustomerId, planName: plans.name })
+        .from(paymentMethods)
+        .innerJoin(customers, eq(customers.id, sub.customerId))
+        .innerJoin(plans, eq(plans.id, sub.planId))
+        .where(eq(paymentMethods.id, sub.paymentMethodId))
+    )[0];
     if (!refs) throw new Error(`subscription ${sub.id} references a missing customer, plan or payment method`);
     const { pm } = refs;
 
@@ -66,17 +83,41 @@ export async function chargeInvoice(ctx: AppContext, invoiceId: string, opts: { 
     const requestTime = ctx.wall.now();
     const attemptId = newId(ID_PREFIX.attempt);
     await tx.insert(chargeAttempts).values({
-      id: attemptId, invoiceId: invoice.id, attemptNo, orderNo, tokenType, amount: invoice.amount, currency: invoice.currency,
-      status: 'started', requestTime, createdAt: now,
+      id: attemptId,
+      invoiceId: invoice.id,
+      attemptNo,
+      orderNo,
+      tokenType,
+      amount: invoice.amount,
+      currency: invoice.currency,
+      status: 'started',
+      requestTime,
+      createdAt: now,
     });
     await tx.update(invoices).set({ attemptCount: attemptNo, nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
     const request = buildChargeRequest({
-      orderNo, amount: invoice.amount, currency: invoice.currency, tokenType,
-      asiabillCustomerId: refs.asiabillCustomerId, asiabillPaymentMethodId: pm.asiabillPaymentMethodId,
-      planName: refs.planName, subscriptionId: sub.id, periodStart: invoice.periodStart,
-      publicUrl: publicUrlOf(ctx.config), webSite: ctx.config.webSite,
+      orderNo,
+      amount: invoice.amount,
+      currency: invoice.currency,
+      tokenType,
+      asiabillCustomerId: refs.asiabillCustomerId,
+      asiabillPaymentMethodId: pm.asiabillPaymentMethodId,
+      planName: refs.planName,
+      subscriptionId: sub.id,
+      periodStart: invoice.periodStart,
+      publicUrl: publicUrlOf(ctx.config),
+      webSite: ctx.config.webSite,
     });
-    return { kind: 'ready' as const, attemptId, orderNo, tokenType, requestTime, request, subscriptionId: sub.id, invoiceId: invoice.id };
+    return {
+      kind: 'ready' as const,
+      attemptId,
+      orderNo,
+      tokenType,
+      requestTime,
+      request,
+      subscriptionId: sub.id,
+      invoiceId: invoice.id,
+    };
   });
   if (prepared.kind === 'skip') return { kind: 'skipped', reason: prepared.reason };
 
@@ -100,7 +141,10 @@ export async function chargeInvoice(ctx: AppContext, invoiceId: string, opts: { 
       // whether the order was processed: reconcile it like a lost response.
       outcome = { status: 'unknown', orderInfo: errorMessage(err).slice(0, 500) };
     } else {
-      log.error({ err: errorMessage(err) }, 'charge call failed unexpectedly; the attempt stays open for the reconciler');
+      log.error(
+        { err: errorMessage(err) },
+        'charge call failed unexpectedly; the attempt stays open for the reconciler',
+      );
       throw err;
     }
   }
@@ -108,7 +152,12 @@ export async function chargeInvoice(ctx: AppContext, invoiceId: string, opts: { 
   // Engine time at the end of the call, without a second clock read (under the test clock a
   // read is a query): the start time plus the real time the call took.
   const after = new Date(now.getTime() + (ctx.wall.now().getTime() - prepared.requestTime.getTime()));
-  const applied = await ctx.db.transaction((tx) => applyOutcome(tx, prepared.attemptId, outcome, after, 'response', { invoiceId: prepared.invoiceId, subscriptionId: prepared.subscriptionId }));
+  const applied = await ctx.db.transaction((tx) =>
+    applyOutcome(tx, prepared.attemptId, outcome, after, 'response', {
+      invoiceId: prepared.invoiceId,
+      subscriptionId: prepared.subscriptionId,
+    }),
+  );
   return {
     kind: 'attempted',
     attemptId: prepared.attemptId,
@@ -125,7 +174,8 @@ export async function chargeInvoice(ctx: AppContext, invoiceId: string, opts: { 
 export function outcomeFromResponse(res: ConfirmChargeResult): Outcome {
   const tradeNo = res.tradeNo || undefined;
   if (res.orderStatus === 'success') return { status: 'succeeded', tradeNo, orderInfo: res.orderInfo };
-  if (res.orderStatus === 'pending') return { status: 'pending', tradeNo, orderInfo: res.orderInfo, redirectUrl: res.redirectUrl || undefined };
+  if (res.orderStatus === 'pending')
+    return { status: 'pending', tradeNo, orderInfo: res.orderInfo, redirectUrl: res.redirectUrl || undefined };
   // We never reuse an orderNo, so "duplicate order" means the gateway already has this order
   // (e.g. an earlier send whose answer we lost): reconcile it, never count it as a decline.
   if (isDuplicateOrder(res.orderInfo)) return { status: 'unknown', orderInfo: res.orderInfo };

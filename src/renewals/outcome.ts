@@ -6,8 +6,15 @@ import { classifyDecline } from '../billing/declines.ts';
 import { nextDunningStep } from '../billing/dunning.ts';
 import { recordEvents, type NewEvent } from '../events/outbox.ts';
 import {
-  chargeDuplicateDetected, chargeOutcome, chargeSucceeded, invoicePaid, invoicePaymentFailed, invoiceRequiresAction,
-  invoiceUncollectible, subscriptionTransition, type ChargeEventKind,
+  chargeDuplicateDetected,
+  chargeOutcome,
+  chargeSucceeded,
+  invoicePaid,
+  invoicePaymentFailed,
+  invoiceRequiresAction,
+  invoiceUncollectible,
+  subscriptionTransition,
+  type ChargeEventKind,
 } from '../events/builders.ts';
 import { lockAttemptChain, type AttemptChain, type InvoiceRow, type SubscriptionRow } from '../db/locks.ts';
 import { isBillable, isInGoodStanding } from '../billing/subscriptionStatus.ts';
@@ -35,7 +42,11 @@ export interface ApplyResult {
 }
 
 export async function applyOutcome(
-  tx: Tx, attemptId: string, outcome: Outcome, now: Date, source: OutcomeSource,
+  tx: Tx,
+  attemptId: string,
+  outcome: Outcome,
+  now: Date,
+  source: OutcomeSource,
   known?: { invoiceId: string; subscriptionId: string },
 ): Promise<ApplyResult | undefined> {
   const chain = await lockAttemptChain(tx, attemptId, known);
@@ -46,8 +57,17 @@ export async function applyOutcome(
   return result;
 }
 
-async function transition(tx: Tx, chain: AttemptChain, outcome: Outcome, now: Date, source: OutcomeSource, events: NewEvent[]): Promise<ApplyResult> {
-  const emit = (e: NewEvent): void => { events.push(e); };
+async function transition(
+  tx: Tx,
+  chain: AttemptChain,
+  outcome: Outcome,
+  now: Date,
+  source: OutcomeSource,
+  events: NewEvent[],
+): Promise<ApplyResult> {
+  const emit = (e: NewEvent): void => {
+    events.push(e);
+  };
   const { sub, invoice, attempt } = chain;
   const from = attempt.status;
   const base = { attempt: from, renewalDue: false, subscriptionId: sub.id };
@@ -55,10 +75,13 @@ async function transition(tx: Tx, chain: AttemptChain, outcome: Outcome, now: Da
   if (!canTransition(from, outcome.status)) {
     // Same status again may still carry news (a tradeNo or 3DS URL we did not have yet).
     if (from === outcome.status && outcome.status === 'pending' && (outcome.tradeNo || outcome.redirectUrl)) {
-      await tx.update(chargeAttempts).set({
-        tradeNo: attempt.tradeNo ?? outcome.tradeNo ?? null,
-        redirectUrl: attempt.redirectUrl ?? outcome.redirectUrl ?? null,
-      }).where(eq(chargeAttempts.id, attempt.id));
+      await tx
+        .update(chargeAttempts)
+        .set({
+          tradeNo: attempt.tradeNo ?? outcome.tradeNo ?? null,
+          redirectUrl: attempt.redirectUrl ?? outcome.redirectUrl ?? null,
+        })
+        .where(eq(chargeAttempts.id, attempt.id));
     }
     return { ...base, applied: false };
   }
@@ -68,14 +91,20 @@ async function transition(tx: Tx, chain: AttemptChain, outcome: Outcome, now: Da
   }
 
   const finished = outcome.status === 'failed' || outcome.status === 'not_charged';
-  await tx.update(chargeAttempts).set({
-    status: outcome.status,
-    tradeNo: ('tradeNo' in outcome ? outcome.tradeNo : undefined) ?? attempt.tradeNo,
-    orderInfo: outcome.orderInfo ?? attempt.orderInfo,
-    declineCode: outcome.status === 'failed' ? (outcome.declineCode ?? classifyDecline(outcome.orderInfo).code) : attempt.declineCode,
-    redirectUrl: outcome.status === 'pending' ? (outcome.redirectUrl ?? attempt.redirectUrl) : attempt.redirectUrl,
-    finishedAt: finished ? now : null,
-  }).where(eq(chargeAttempts.id, attempt.id));
+  await tx
+    .update(chargeAttempts)
+    .set({
+      status: outcome.status,
+      tradeNo: ('tradeNo' in outcome ? outcome.tradeNo : undefined) ?? attempt.tradeNo,
+      orderInfo: outcome.orderInfo ?? attempt.orderInfo,
+      declineCode:
+        outcome.status === 'failed'
+          ? (outcome.declineCode ?? classifyDecline(outcome.orderInfo).code)
+          : attempt.declineCode,
+      redirectUrl: outcome.status === 'pending' ? (outcome.redirectUrl ?? attempt.redirectUrl) : attempt.redirectUrl,
+      finishedAt: finished ? now : null,
+    })
+    .where(eq(chargeAttempts.id, attempt.id));
 
   const learned = (kind: ChargeEventKind, extra: { redirectUrl?: string | null } = {}) =>
     chargeOutcome(kind, attempt, invoice.id, source, outcome.orderInfo ?? null, now, extra);
@@ -84,9 +113,19 @@ async function transition(tx: Tx, chain: AttemptChain, outcome: Outcome, now: Da
     if (isInGoodStanding(sub.status) && invoice.status === 'open') {
       // A merchant-initiated charge that wants the cardholder (3-D Secure) cannot complete on
       // its own: the subscription is past due until the customer acts (API.md §6).
-      await tx.update(subscriptions).set({ status: 'past_due', statusReason: 'requires customer action (3-D Secure)', nextRenewalAt: null, updatedAt: now }).where(eq(subscriptions.id, sub.id));
+      await tx
+        .update(subscriptions)
+        .set({
+          status: 'past_due',
+          statusReason: 'requires customer action (3-D Secure)',
+          nextRenewalAt: null,
+          updatedAt: now,
+        })
+        .where(eq(subscriptions.id, sub.id));
       emit(invoiceRequiresAction(invoice, sub.id, outcome.redirectUrl ?? null, now));
-      emit(subscriptionTransition(sub, sub.status, 'past_due', now, { invoiceId: invoice.id, reason: 'requires_action' }));
+      emit(
+        subscriptionTransition(sub, sub.status, 'past_due', now, { invoiceId: invoice.id, reason: 'requires_action' }),
+      );
     }
   } else if (outcome.status === 'unknown') {
     emit(learned('unknown_outcome'));
@@ -104,32 +143,54 @@ async function transition(tx: Tx, chain: AttemptChain, outcome: Outcome, now: Da
 }
 
 async function applySuccess(
-  tx: Tx, { sub, invoice, attempt }: AttemptChain,
-  outcome: { tradeNo?: string; orderInfo?: string }, now: Date, source: OutcomeSource, events: NewEvent[],
+  tx: Tx,
+  { sub, invoice, attempt }: AttemptChain,
+  outcome: { tradeNo?: string; orderInfo?: string },
+  now: Date,
+  source: OutcomeSource,
+  events: NewEvent[],
 ): Promise<Omit<ApplyResult, 'subscriptionId'>> {
-  const emit = (e: NewEvent): void => { events.push(e); };
+  const emit = (e: NewEvent): void => {
+    events.push(e);
+  };
   const other = attempt.otherSuccessId ? { id: attempt.otherSuccessId } : null;
   if (other) {
     // Two successful charges for one invoice would mean our own invariant broke. The unique
     // index refuses to record it as a second success; we record the fact loudly instead so
     // an operator refunds it, and leave the attempt where it was.
-    await tx.update(chargeAttempts).set({ orderInfo: `DUPLICATE SUCCESS reported by ${source}: ${outcome.orderInfo ?? ''}`.slice(0, 500), tradeNo: attempt.tradeNo ?? outcome.tradeNo ?? null })
+    await tx
+      .update(chargeAttempts)
+      .set({
+        orderInfo: `DUPLICATE SUCCESS reported by ${source}: ${outcome.orderInfo ?? ''}`.slice(0, 500),
+        tradeNo: attempt.tradeNo ?? outcome.tradeNo ?? null,
+      })
       .where(eq(chargeAttempts.id, attempt.id));
     emit(chargeDuplicateDetected(attempt, invoice.id, other.id, outcome.tradeNo ?? null, now));
     return { applied: false, attempt: attempt.status, renewalDue: false };
   }
 
-  await tx.update(chargeAttempts).set({
-    status: 'succeeded', tradeNo: outcome.tradeNo ?? attempt.tradeNo, orderInfo: outcome.orderInfo ?? attempt.orderInfo, finishedAt: now,
-  }).where(eq(chargeAttempts.id, attempt.id));
+  await tx
+    .update(chargeAttempts)
+    .set({
+      status: 'succeeded',
+      tradeNo: outcome.tradeNo ?? attempt.tradeNo,
+      orderInfo: outcome.orderInfo ?? attempt.orderInfo,
+      finishedAt: now,
+    })
+    .where(eq(chargeAttempts.id, attempt.id));
   emit(chargeSucceeded(attempt, invoice.id, outcome.tradeNo ?? null, source, now));
 
   if (attempt.tokenType === 'InitRecurring' && outcome.tradeNo) {
-    await tx.update(paymentMethods).set({ mandateTradeNo: outcome.tradeNo })
+    await tx
+      .update(paymentMethods)
+      .set({ mandateTradeNo: outcome.tradeNo })
       .where(and(eq(paymentMethods.id, sub.paymentMethodId), isNull(paymentMethods.mandateTradeNo)));
   }
 
-  await tx.update(invoices).set({ status: 'paid', paidAt: now, nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
+  await tx
+    .update(invoices)
+    .set({ status: 'paid', paidAt: now, nextAttemptAt: null })
+    .where(eq(invoices.id, invoice.id));
   emit(invoicePaid(invoice, sub.id, now));
 
   if (!isBillable(sub.status)) {
@@ -141,48 +202,98 @@ async function applySuccess(
   const isCurrent = invoice.periodIndex === sub.currentPeriodIndex;
   const next = isCurrent ? sub.currentPeriodEnd : sub.nextRenewalAt;
   const endsNow = isCurrent && sub.cancelAtPeriodEnd;
-  await tx.update(subscriptions).set({
-    status: 'active',
-    statusReason: null,
-    incompleteExpiresAt: null,
-    nextRenewalAt: next,
-    updatedAt: now,
-  }).where(eq(subscriptions.id, sub.id));
+  await tx
+    .update(subscriptions)
+    .set({
+      status: 'active',
+      statusReason: null,
+      incompleteExpiresAt: null,
+      nextRenewalAt: next,
+      updatedAt: now,
+    })
+    .where(eq(subscriptions.id, sub.id));
   if (sub.status !== 'active') {
     emit(subscriptionTransition(sub, sub.status, 'active', now, { invoiceId: invoice.id }));
   }
-  return { applied: true, attempt: 'succeeded', renewalDue: !endsNow && next !== null && next.getTime() <= now.getTime() };
+  return {
+    applied: true,
+    attempt: 'succeeded',
+    renewalDue: !endsNow && next !== null && next.getTime() <= now.getTime(),
+  };
 }
 
-async function applyFailureToInvoice(tx: Tx, sub: SubscriptionRow, invoice: InvoiceRow, orderInfo: string, now: Date, events: NewEvent[]): Promise<void> {
-  const emit = (e: NewEvent): void => { events.push(e); };
+async function applyFailureToInvoice(
+  tx: Tx,
+  sub: SubscriptionRow,
+  invoice: InvoiceRow,
+  orderInfo: string,
+  now: Date,
+  events: NewEvent[],
+): Promise<void> {
+  const emit = (e: NewEvent): void => {
+    events.push(e);
+  };
   if (invoice.status !== 'open' || !isBillable(sub.status)) return;
   if (sub.status === 'incomplete') {
     // The customer-present first charge failed: no automatic retries (AsiaBill wants a new,
     // successful InitRecurring first). The subscription waits for customer action or expiry.
     await tx.update(invoices).set({ nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
-    await tx.update(subscriptions).set({ statusReason: orderInfo.slice(0, 500), updatedAt: now }).where(eq(subscriptions.id, sub.id));
+    await tx
+      .update(subscriptions)
+      .set({ statusReason: orderInfo.slice(0, 500), updatedAt: now })
+      .where(eq(subscriptions.id, sub.id));
     emit(invoicePaymentFailed(invoice, { subscriptionId: sub.id, orderInfo, retryAt: null }, now));
     return;
   }
-  const failed = (await tx.select({ n: sql<number>`count(*)::int` }).from(chargeAttempts)
-    .where(and(eq(chargeAttempts.invoiceId, invoice.id), eq(chargeAttempts.status, 'failed'))))[0]?.n ?? 1;
+  const failed =
+    (
+      await tx
+        .select({ n: sql<number>`count(*)::int` })
+        .from(chargeAttempts)
+        .where(and(eq(chargeAttempts.invoiceId, invoice.id), eq(chargeAttempts.status, 'failed')))
+    )[0]?.n ?? 1;
   const decline = classifyDecline(orderInfo);
   const step = nextDunningStep(failed, decline.class, now);
   if (step.action === 'retry') {
     await tx.update(invoices).set({ nextAttemptAt: step.at }).where(eq(invoices.id, invoice.id));
-    emit(invoicePaymentFailed(invoice, { subscriptionId: sub.id, orderInfo, declineClass: decline.class, retryAt: step.at, failedAttempts: failed }, now));
+    emit(
+      invoicePaymentFailed(
+        invoice,
+        { subscriptionId: sub.id, orderInfo, declineClass: decline.class, retryAt: step.at, failedAttempts: failed },
+        now,
+      ),
+    );
     if (sub.status !== 'past_due') {
-      await tx.update(subscriptions).set({ status: 'past_due', statusReason: orderInfo.slice(0, 500), nextRenewalAt: null, updatedAt: now }).where(eq(subscriptions.id, sub.id));
+      await tx
+        .update(subscriptions)
+        .set({ status: 'past_due', statusReason: orderInfo.slice(0, 500), nextRenewalAt: null, updatedAt: now })
+        .where(eq(subscriptions.id, sub.id));
       emit(subscriptionTransition(sub, sub.status, 'past_due', now, { invoiceId: invoice.id }));
     }
     return;
   }
   await tx.update(invoices).set({ status: 'uncollectible', nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
-  emit(invoiceUncollectible(invoice, { subscriptionId: sub.id, orderInfo, declineClass: decline.class, failedAttempts: failed }, now));
-  await tx.update(subscriptions).set({
-    status: step.subscriptionStatus, statusReason: `dunning exhausted: ${orderInfo}`.slice(0, 500), nextRenewalAt: null,
-    canceledAt: step.subscriptionStatus === 'canceled' ? now : null, updatedAt: now,
-  }).where(eq(subscriptions.id, sub.id));
-  emit(subscriptionTransition(sub, sub.status, step.subscriptionStatus, now, { reason: 'dunning_exhausted', invoiceId: invoice.id }));
+  emit(
+    invoiceUncollectible(
+      invoice,
+      { subscriptionId: sub.id, orderInfo, declineClass: decline.class, failedAttempts: failed },
+      now,
+    ),
+  );
+  await tx
+    .update(subscriptions)
+    .set({
+      status: step.subscriptionStatus,
+      statusReason: `dunning exhausted: ${orderInfo}`.slice(0, 500),
+      nextRenewalAt: null,
+      canceledAt: step.subscriptionStatus === 'canceled' ? now : null,
+      updatedAt: now,
+    })
+    .where(eq(subscriptions.id, sub.id));
+  emit(
+    subscriptionTransition(sub, sub.status, step.subscriptionStatus, now, {
+      reason: 'dunning_exhausted',
+      invoiceId: invoice.id,
+    }),
+  );
 }

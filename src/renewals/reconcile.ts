@@ -43,19 +43,32 @@ export async function reconcileOpenAttempts(ctx: AppContext, opts: { batch?: num
   const startedBefore = new Date(wallNow.getTime() - ctx.config.gateway.timeoutMs - STARTED_GRACE_MS);
   const batch = opts.batch ?? 200;
   // Unknown outcomes first: they block a new attempt, and they resolve within ~12 minutes.
-  const unresolved = await ctx.db.select({ id: chargeAttempts.id }).from(chargeAttempts)
-    .where(or(
-      eq(chargeAttempts.status, 'unknown'),
-      and(eq(chargeAttempts.status, 'started'), lt(chargeAttempts.requestTime, startedBefore)),
-    ))
+  const unresolved = await ctx.db
+    .select({ id: chargeAttempts.id })
+    .from(chargeAttempts)
+    .where(
+      or(
+        eq(chargeAttempts.status, 'unknown'),
+        and(eq(chargeAttempts.status, 'started'), lt(chargeAttempts.requestTime, startedBefore)),
+      ),
+    )
     .orderBy(asc(chargeAttempts.requestTime))
     .limit(batch);
-  const pending = await ctx.db.select({ id: chargeAttempts.id, requestTime: chargeAttempts.requestTime, checks: chargeAttempts.reconcileChecks })
+  const pending = await ctx.db
+    .select({ id: chargeAttempts.id, requestTime: chargeAttempts.requestTime, checks: chargeAttempts.reconcileChecks })
     .from(chargeAttempts)
-    .where(and(eq(chargeAttempts.status, 'pending'), gt(chargeAttempts.requestTime, new Date(wallNow.getTime() - PENDING_POLL_GIVE_UP_MS))))
+    .where(
+      and(
+        eq(chargeAttempts.status, 'pending'),
+        gt(chargeAttempts.requestTime, new Date(wallNow.getTime() - PENDING_POLL_GIVE_UP_MS)),
+      ),
+    )
     .orderBy(asc(chargeAttempts.requestTime))
     .limit(batch * 5);
-  const rows = [...unresolved, ...pending.filter((p) => pendingCheckDue(p.requestTime, p.checks, wallNow)).slice(0, batch)];
+  const rows = [
+    ...unresolved,
+    ...pending.filter((p) => pendingCheckDue(p.requestTime, p.checks, wallNow)).slice(0, batch),
+  ];
   const report: ReconcileReport = { checked: 0, resolved: 0, notCharged: 0, stillOpen: 0 };
   for (const { id } of rows) {
     report.checked += 1;
@@ -72,31 +85,56 @@ export async function reconcileOpenAttempts(ctx: AppContext, opts: { batch?: num
   return report;
 }
 
-export async function reconcileAttempt(ctx: AppContext, attemptId: string): Promise<'resolved' | 'not_charged' | 'open'> {
+export async function reconcileAttempt(
+  ctx: AppContext,
+  attemptId: string,
+): Promise<'resolved' | 'not_charged' | 'open'> {
   const attempt = (await ctx.db.select().from(chargeAttempts).where(eq(chargeAttempts.id, attemptId)))[0];
   if (!attempt || !isOpen(attempt.status)) return 'resolved';
 
-  const outcome = (await fromStoredNotification(ctx, attempt.orderNo)) ?? (await fromGatewaySearch(ctx, attempt.orderNo, attempt.requestTime));
+  const outcome =
+    (await fromStoredNotification(ctx, attempt.orderNo)) ??
+    (await fromGatewaySearch(ctx, attempt.orderNo, attempt.requestTime));
   const wallNow = ctx.wall.now();
   let decided: Outcome | null = outcome;
-  if (!decided && attempt.status !== 'pending' && wallNow.getTime() > attempt.requestTime.getTime() + REQUEST_WINDOW_MS + RECONCILE_MARGIN_MS) {
-    decided = { status: 'not_charged', orderInfo: `not known to AsiaBill ${Math.round((wallNow.getTime() - attempt.requestTime.getTime()) / 1000)}s after its request-time` };
+  if (
+    !decided &&
+    attempt.status !== 'pending' &&
+    wallNow.getTime() > attempt.requestTime.getTime() + REQUEST_WINDOW_MS + RECONCILE_MARGIN_MS
+  ) {
+    decided = {
+      status: 'not_charged',
+      orderInfo: `not known to AsiaBill ${Math.round((wallNow.getTime() - attempt.requestTime.getTime()) / 1000)}s after its request-time`,
+    };
   }
   if (!decided || decided.status === attempt.status) {
-    await ctx.db.update(chargeAttempts).set({ reconcileChecks: attempt.reconcileChecks + 1 }).where(eq(chargeAttempts.id, attemptId));
+    await ctx.db
+      .update(chargeAttempts)
+      .set({ reconcileChecks: attempt.reconcileChecks + 1 })
+      .where(eq(chargeAttempts.id, attemptId));
     return 'open';
   }
   const now = await ctx.time.now();
   const decidedOutcome = decided;
   const applied = await ctx.db.transaction((tx) => applyOutcome(tx, attemptId, decidedOutcome, now, 'reconcile'));
-  ctx.logger.info({ orderNo: attempt.orderNo, from: attempt.status, to: decided.status, applied: applied?.applied }, 'reconciled charge attempt');
+  ctx.logger.info(
+    { orderNo: attempt.orderNo, from: attempt.status, to: decided.status, applied: applied?.applied },
+    'reconciled charge attempt',
+  );
   if (!applied?.applied) return 'open';
   return decided.status === 'not_charged' ? 'not_charged' : 'resolved';
 }
 
 async function fromStoredNotification(ctx: AppContext, orderNo: string): Promise<Outcome | null> {
-  const rows = await ctx.db.select().from(gatewayNotifications)
-    .where(and(eq(gatewayNotifications.orderNo, orderNo), inArray(gatewayNotifications.type, ['transaction.success', 'transaction.fail'])))
+  const rows = await ctx.db
+    .select()
+    .from(gatewayNotifications)
+    .where(
+      and(
+        eq(gatewayNotifications.orderNo, orderNo),
+        inArray(gatewayNotifications.type, ['transaction.success', 'transaction.fail']),
+      ),
+    )
     .orderBy(desc(gatewayNotifications.receivedAt));
   const success = rows.find((r) => r.orderStatus === 'success');
   if (success) return { status: 'succeeded', tradeNo: success.tradeNo ?? undefined };
@@ -116,6 +154,7 @@ async function fromGatewaySearch(ctx: AppContext, orderNo: string, requestTime: 
   const rec: TransactionRecord | undefined = page.list.find((r) => r.orderNo === orderNo);
   if (!rec) return null;
   if (rec.tradeStatus === 'success') return { status: 'succeeded', tradeNo: rec.tradeNo, orderInfo: rec.tradeInfo };
-  if (rec.tradeStatus === 'fail') return { status: 'failed', tradeNo: rec.tradeNo, orderInfo: rec.tradeInfo || 'declined' };
+  if (rec.tradeStatus === 'fail')
+    return { status: 'failed', tradeNo: rec.tradeNo, orderInfo: rec.tradeInfo || 'declined' };
   return { status: 'pending', tradeNo: rec.tradeNo, orderInfo: rec.tradeInfo };
 }

@@ -40,12 +40,21 @@ export async function scanDueWork(deps: ScanDeps, now: Date): Promise<ScanReport
 async function renewDueSubscriptions(deps: ScanDeps, now: Date, report: ScanReport): Promise<void> {
   let cursor: { at: Date; id: string } | null = null;
   for (;;) {
-    const due: Array<{ id: string; at: Date | null }> = await deps.db.select({ id: subscriptions.id, at: subscriptions.nextRenewalAt }).from(subscriptions)
-      .where(and(
-        isNotNull(subscriptions.nextRenewalAt),
-        lte(subscriptions.nextRenewalAt, now),
-        cursor ? or(gt(subscriptions.nextRenewalAt, cursor.at), and(eq(subscriptions.nextRenewalAt, cursor.at), gt(subscriptions.id, cursor.id))) : undefined,
-      ))
+    const due: Array<{ id: string; at: Date | null }> = await deps.db
+      .select({ id: subscriptions.id, at: subscriptions.nextRenewalAt })
+      .from(subscriptions)
+      .where(
+        and(
+          isNotNull(subscriptions.nextRenewalAt),
+          lte(subscriptions.nextRenewalAt, now),
+          cursor
+            ? or(
+                gt(subscriptions.nextRenewalAt, cursor.at),
+                and(eq(subscriptions.nextRenewalAt, cursor.at), gt(subscriptions.id, cursor.id)),
+              )
+            : undefined,
+        ),
+      )
       .orderBy(asc(subscriptions.nextRenewalAt), asc(subscriptions.id))
       .limit(deps.batchSize);
     for (const row of due) {
@@ -69,15 +78,32 @@ async function enqueueDueInvoices(deps: ScanDeps, now: Date, report: ScanReport)
   let cursor: { at: Date; id: string } | null = null;
   for (;;) {
     const due: Array<{ id: string; at: Date | null; attemptCount: number }> = await deps.db
-      .select({ id: invoices.id, at: invoices.nextAttemptAt, attemptCount: invoices.attemptCount }).from(invoices)
-      .where(and(
-        eq(invoices.status, 'open'),
-        isNotNull(invoices.nextAttemptAt),
-        lte(invoices.nextAttemptAt, now),
-        notExists(deps.db.select({ one: sql`1` }).from(chargeAttempts)
-          .where(and(eq(chargeAttempts.invoiceId, invoices.id), inArray(chargeAttempts.status, [...OPEN_ATTEMPT_STATUSES])))),
-        cursor ? or(gt(invoices.nextAttemptAt, cursor.at), and(eq(invoices.nextAttemptAt, cursor.at), gt(invoices.id, cursor.id))) : undefined,
-      ))
+      .select({ id: invoices.id, at: invoices.nextAttemptAt, attemptCount: invoices.attemptCount })
+      .from(invoices)
+      .where(
+        and(
+          eq(invoices.status, 'open'),
+          isNotNull(invoices.nextAttemptAt),
+          lte(invoices.nextAttemptAt, now),
+          notExists(
+            deps.db
+              .select({ one: sql`1` })
+              .from(chargeAttempts)
+              .where(
+                and(
+                  eq(chargeAttempts.invoiceId, invoices.id),
+                  inArray(chargeAttempts.status, [...OPEN_ATTEMPT_STATUSES]),
+                ),
+              ),
+          ),
+          cursor
+            ? or(
+                gt(invoices.nextAttemptAt, cursor.at),
+                and(eq(invoices.nextAttemptAt, cursor.at), gt(invoices.id, cursor.id)),
+              )
+            : undefined,
+        ),
+      )
       .orderBy(asc(invoices.nextAttemptAt), asc(invoices.id))
       .limit(deps.batchSize);
     for (const row of due) {
@@ -96,17 +122,28 @@ async function enqueueDueInvoices(deps: ScanDeps, now: Date, report: ScanReport)
  * flags it for refund rather than reviving the subscription.
  */
 async function expireIncomplete(db: Db, now: Date, batch: number): Promise<number> {
-  const rows = await db.select({ id: subscriptions.id }).from(subscriptions)
+  const rows = await db
+    .select({ id: subscriptions.id })
+    .from(subscriptions)
     .where(and(eq(subscriptions.status, 'incomplete'), lte(subscriptions.incompleteExpiresAt, now)))
     .limit(batch);
   let n = 0;
   for (const { id } of rows) {
     const done = await db.transaction(async (tx) => {
       const sub = await lockSubscription(tx, id, { skipLocked: true });
-      if (!sub || sub.status !== 'incomplete' || !sub.incompleteExpiresAt || sub.incompleteExpiresAt > now) return false;
-      await tx.update(subscriptions).set({ status: 'incomplete_expired', nextRenewalAt: null, updatedAt: now }).where(eq(subscriptions.id, id));
-      await tx.update(invoices).set({ status: 'void', nextAttemptAt: null }).where(and(eq(invoices.subscriptionId, id), eq(invoices.status, 'open')));
-      await recordEvent(tx, subscriptionTransition(sub, 'incomplete', 'incomplete_expired', now, { reason: sub.statusReason }));
+      if (sub?.status !== 'incomplete' || !sub.incompleteExpiresAt || sub.incompleteExpiresAt > now) return false;
+      await tx
+        .update(subscriptions)
+        .set({ status: 'incomplete_expired', nextRenewalAt: null, updatedAt: now })
+        .where(eq(subscriptions.id, id));
+      await tx
+        .update(invoices)
+        .set({ status: 'void', nextAttemptAt: null })
+        .where(and(eq(invoices.subscriptionId, id), eq(invoices.status, 'open')));
+      await recordEvent(
+        tx,
+        subscriptionTransition(sub, 'incomplete', 'incomplete_expired', now, { reason: sub.statusReason }),
+      );
       return true;
     });
     if (done) n += 1;

@@ -46,7 +46,10 @@ export class Accounts {
     const pageIndex = q.pageIndex ?? 1;
     const pageSize = q.pageSize ?? 10;
     const all = [...this.store.customers.values()];
-    return { page: { total: all.length, pageSize, pageIndex }, list: all.slice((pageIndex - 1) * pageSize, pageIndex * pageSize) };
+    return {
+      page: { total: all.length, pageSize, pageIndex },
+      list: all.slice((pageIndex - 1) * pageSize, pageIndex * pageSize),
+    };
   }
 
   /** [assumption] deleting a customer unbinds its payment methods rather than deleting them. */
@@ -69,7 +72,10 @@ export class Accounts {
     const input = validateCreatePaymentMethod(body);
     const facts = classifyCard(input.card.cardNo);
     if (facts.behaviour === 'invalid_number') {
-      throw new SandboxApiError('P0001', `${REQUEST_ERRORS.P0001}: card.cardNo: is not a valid card number (rule: luhn)`);
+      throw new SandboxApiError(
+        'P0001',
+        `${REQUEST_ERRORS.P0001}: card.cardNo: is not a valid card number (rule: luhn)`,
+      );
     }
     if (input.customerId !== undefined) this.getCustomer(input.customerId);
     const pm: StoredPaymentMethod = {

@@ -37,7 +37,12 @@ export interface AuthRefusal {
   message: string;
 }
 
-export function authenticate(parts: SignedRequestParts, cfg: { gatewayNo: string; signKey: string }, guard: ReplayGuard, nowMs: number): AuthRefusal | undefined {
+export function authenticate(
+  parts: SignedRequestParts,
+  cfg: { gatewayNo: string; signKey: string },
+  guard: ReplayGuard,
+  nowMs: number,
+): AuthRefusal | undefined {
   const gatewayNo = parts.header('gateway-no');
   if (gatewayNo !== cfg.gatewayNo) return { code: 'L0001', message: REQUEST_ERRORS.L0001 };
   const requestTime = parts.header('request-time') ?? '';
@@ -56,6 +61,7 @@ export function authenticate(parts: SignedRequestParts, cfg: { gatewayNo: string
     signKey: cfg.signKey,
   });
   if (!safeEqualHex(expected, signInfo)) return { code: 'L0005', message: REQUEST_ERRORS.L0005 };
-  if (!/^[A-Za-z0-9-]{1,64}$/.test(requestId) || !guard.remember(requestId, nowMs)) return { code: 'L0004', message: REQUEST_ERRORS.L0004 };
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(requestId) || !guard.remember(requestId, nowMs))
+    return { code: 'L0004', message: REQUEST_ERRORS.L0004 };
   return undefined;
 }

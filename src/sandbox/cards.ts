@@ -22,7 +22,15 @@
  */
 import { passesLuhn } from '../asiabill/luhn.ts';
 
-export type CardBehaviour = 'approve' | 'soft_decline' | 'stolen' | 'generic_decline' | 'three_ds' | 'init_then_decline' | 'no_response' | 'invalid_number';
+export type CardBehaviour =
+  | 'approve'
+  | 'soft_decline'
+  | 'stolen'
+  | 'generic_decline'
+  | 'three_ds'
+  | 'init_then_decline'
+  | 'no_response'
+  | 'invalid_number';
 
 export const TEST_CARDS: Readonly<Record<string, CardBehaviour>> = Object.freeze({
   '4242424242424242': 'approve',

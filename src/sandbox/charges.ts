@@ -7,7 +7,13 @@
  * so /transactions can find it. A reused orderNo is the exception: "I0061 Duplicate Order"
  * and no new record.
  */
-import type { CheckoutPaymentRequest, CheckoutPaymentResult, ConfirmChargeRequest, ConfirmChargeResult, OrderStatus } from '../asiabill/types.ts';
+import type {
+  CheckoutPaymentRequest,
+  CheckoutPaymentResult,
+  ConfirmChargeRequest,
+  ConfirmChargeResult,
+  OrderStatus,
+} from '../asiabill/types.ts';
 import { formatGatewayDateTime } from '../asiabill/gatewayTime.ts';
 import { classifyCard, isExpired, maskCardNo, ORDER_INFO } from './cards.ts';
 import { decide, type Decision } from './outcomes.ts';
@@ -75,7 +81,8 @@ export class ChargeEngine {
     // A raw card waiting on 3-D Secure is bound when the challenge succeeds (an existing
     // method is already on the charge as pmId and is bound then too).
     const binding = instrument?.bindOnSuccess;
-    if (decision.status === 'pending' && binding !== undefined && !('existingPmId' in binding)) charge.pendingBinding = binding;
+    if (decision.status === 'pending' && binding !== undefined && !('existingPmId' in binding))
+      charge.pendingBinding = binding;
     this.notify(charge);
 
     const data = this.answer(req, decision.status, decision.orderInfo, charge);
@@ -103,14 +110,19 @@ export class ChargeEngine {
       ...(req.callbackUrl !== undefined ? { callbackUrl: req.callbackUrl } : {}),
     };
     store.addCharge(charge);
-    return { redirectUrl: `${this.deps.baseUrl()}/__sandbox/pay/${charge.tradeNo}`, orderNo: charge.orderNo, tradeNo: charge.tradeNo };
+    return {
+      redirectUrl: `${this.deps.baseUrl()}/__sandbox/pay/${charge.tradeNo}`,
+      orderNo: charge.orderNo,
+      tradeNo: charge.tradeNo,
+    };
   }
 
   /** Finishes a pending order (3-D Secure challenge or hosted page) and notifies. */
   complete(tradeNoOrOrderNo: string, outcome: 'success' | 'fail', now: Date): StoredCharge {
     const charge = this.deps.store.chargeByKey(tradeNoOrOrderNo);
     if (!charge) throw new SandboxApiError('P0002', `no order ${tradeNoOrOrderNo}`, 404);
-    if (charge.status !== 'pending') throw new SandboxApiError('P0002', `order ${charge.orderNo} is already ${charge.status}`, 409);
+    if (charge.status !== 'pending')
+      throw new SandboxApiError('P0002', `order ${charge.orderNo} is already ${charge.status}`, 409);
     charge.status = outcome;
     if (outcome === 'success') {
       charge.orderInfo = ORDER_INFO.approved;
@@ -126,7 +138,8 @@ export class ChargeEngine {
 
   private resolveInstrument(req: ConfirmChargeRequest): Resolution {
     const { store } = this.deps;
-    if (req.customerId !== undefined && !store.customers.has(req.customerId)) return { ok: false, orderInfo: ORDER_INFO.customerNotFound };
+    if (req.customerId !== undefined && !store.customers.has(req.customerId))
+      return { ok: false, orderInfo: ORDER_INFO.customerNotFound };
     if (req.customerPaymentMethodId !== undefined) {
       const pm = store.paymentMethods.get(req.customerPaymentMethodId);
       if (!pm) return { ok: false, orderInfo: ORDER_INFO.pmNotFound };
@@ -140,7 +153,9 @@ export class ChargeEngine {
           pmId: pm.customerPaymentMethodId,
           maskCardNo: `******${pm.card.last4}`,
           // AsiaBill: a non-empty customerId binds the method to the customer.
-          ...(pm.customerId === undefined && req.customerId !== undefined ? { bindOnSuccess: { existingPmId: pm.customerPaymentMethodId } } : {}),
+          ...(pm.customerId === undefined && req.customerId !== undefined
+            ? { bindOnSuccess: { existingPmId: pm.customerPaymentMethodId } }
+            : {}),
         },
       };
     }
@@ -166,8 +181,14 @@ export class ChargeEngine {
 
   private decideFor(req: ConfirmChargeRequest, instrument: Instrument, now: Date): Decision {
     const { store } = this.deps;
-    const refuse = (orderInfo: string): Decision => ({ status: 'fail', orderInfo, challenge: false, dropResponse: false });
-    if (req.tokenType === 'Recurring' && !store.hasSuccessfulInit(req.customerId, instrument.pmId)) return refuse(ORDER_INFO.noInitRecurring);
+    const refuse = (orderInfo: string): Decision => ({
+      status: 'fail',
+      orderInfo,
+      challenge: false,
+      dropResponse: false,
+    });
+    if (req.tokenType === 'Recurring' && !store.hasSuccessfulInit(req.customerId, instrument.pmId))
+      return refuse(ORDER_INFO.noInitRecurring);
     if (isExpired(instrument.facts.expMonth, instrument.facts.expYear, now)) return refuse(ORDER_INFO.expired);
     return decide(instrument.facts.behaviour, req.tokenType, store.hasSuccessfulCharge(instrument.pmId));
   }
@@ -196,8 +217,19 @@ export class ChargeEngine {
     charge.pmId = pmId;
   }
 
-  private answer(req: ConfirmChargeRequest, status: OrderStatus, orderInfo: string, charge?: StoredCharge): ConfirmChargeResult {
-    const data: ConfirmChargeResult = { orderNo: req.orderNo, orderStatus: status, orderInfo, orderAmount: req.orderAmount, orderCurrency: req.orderCurrency };
+  private answer(
+    req: ConfirmChargeRequest,
+    status: OrderStatus,
+    orderInfo: string,
+    charge?: StoredCharge,
+  ): ConfirmChargeResult {
+    const data: ConfirmChargeResult = {
+      orderNo: req.orderNo,
+      orderStatus: status,
+      orderInfo,
+      orderAmount: req.orderAmount,
+      orderCurrency: req.orderCurrency,
+    };
     if (charge) data.tradeNo = charge.tradeNo;
     if (charge?.maskCardNo !== undefined) data.maskCardNo = charge.maskCardNo;
     if (req.remark !== undefined) data.remark = req.remark;

@@ -35,7 +35,9 @@ export function buildHandlers(d: HandlerDeps): Record<RouteName, ApiHandler> {
     listPaymentMethods: (r) => ({ data: d.accounts.listPaymentMethods(param(r, 'customerId')) }),
     // AsiaBill's own plugin checks code "0" here; answering with it keeps clients honest about /^0+$/.
     getPaymentMethod: (r) => ({ code: '0', data: d.accounts.getPaymentMethod(param(r, 'customerPaymentMethodId')) }),
-    attachPaymentMethod: (r) => ({ data: d.accounts.attach(param(r, 'customerPaymentMethodId'), param(r, 'customerId')) }),
+    attachPaymentMethod: (r) => ({
+      data: d.accounts.attach(param(r, 'customerPaymentMethodId'), param(r, 'customerId')),
+    }),
     detachPaymentMethod: (r) => ({ data: d.accounts.detach(param(r, 'customerPaymentMethodId')) }),
     confirmCharge: async (r) => {
       // The charge is recorded (and its notification queued) before any hold or drop.

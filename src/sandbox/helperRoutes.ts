@@ -63,30 +63,39 @@ export function registerHelperRoutes(app: FastifyInstance, deps: HelperDeps): vo
   });
 
   for (const page of ['3ds', 'pay'] as const) {
-    app.get<{ Params: { tradeNo: string }; Querystring: { result?: string; redirect?: string } }>(`/__sandbox/${page}/:tradeNo`, async (req, reply) => {
-      const { tradeNo } = req.params;
-      const result = req.query.result;
-      if (result !== 'success' && result !== 'fail') {
-        const charge = deps.store.chargeByTradeNo(tradeNo);
-        if (!charge) return reply.code(404).type('text/plain').send('unknown order');
-        const title = page === '3ds' ? '3-D Secure challenge' : 'AsiaBill sandbox payment page';
-        const t = encodeURIComponent(tradeNo);
-        return reply
-          .type('text/html')
-          .send(
-            `<!doctype html><title>${title}</title><h1>${title}</h1><p>Order ${escapeHtml(charge.orderNo)}: ${escapeHtml(charge.amount)} ${escapeHtml(charge.currency)}</p>` +
-              `<a href="/__sandbox/${page}/${t}?result=success&redirect=1">Approve</a> <a href="/__sandbox/${page}/${t}?result=fail&redirect=1">Fail</a>`,
-          );
-      }
-      try {
-        const charge = deps.charges.complete(tradeNo, result, new Date());
-        const returnUrl = signedReturnUrl(charge, deps);
-        if (req.query.redirect === '1' && returnUrl !== undefined) return reply.redirect(returnUrl);
-        return { orderNo: charge.orderNo, tradeNo: charge.tradeNo, orderStatus: charge.status, orderInfo: charge.orderInfo, returnUrl };
-      } catch (err) {
-        if (err instanceof SandboxApiError) return reply.code(err.httpStatus).send({ error: err.message });
-        throw err;
-      }
-    });
+    app.get<{ Params: { tradeNo: string }; Querystring: { result?: string; redirect?: string } }>(
+      `/__sandbox/${page}/:tradeNo`,
+      async (req, reply) => {
+        const { tradeNo } = req.params;
+        const result = req.query.result;
+        if (result !== 'success' && result !== 'fail') {
+          const charge = deps.store.chargeByTradeNo(tradeNo);
+          if (!charge) return reply.code(404).type('text/plain').send('unknown order');
+          const title = page === '3ds' ? '3-D Secure challenge' : 'AsiaBill sandbox payment page';
+          const t = encodeURIComponent(tradeNo);
+          return reply
+            .type('text/html')
+            .send(
+              `<!doctype html><title>${title}</title><h1>${title}</h1><p>Order ${escapeHtml(charge.orderNo)}: ${escapeHtml(charge.amount)} ${escapeHtml(charge.currency)}</p>` +
+                `<a href="/__sandbox/${page}/${t}?result=success&redirect=1">Approve</a> <a href="/__sandbox/${page}/${t}?result=fail&redirect=1">Fail</a>`,
+            );
+        }
+        try {
+          const charge = deps.charges.complete(tradeNo, result, new Date());
+          const returnUrl = signedReturnUrl(charge, deps);
+          if (req.query.redirect === '1' && returnUrl !== undefined) return reply.redirect(returnUrl);
+          return {
+            orderNo: charge.orderNo,
+            tradeNo: charge.tradeNo,
+            orderStatus: charge.status,
+            orderInfo: charge.orderInfo,
+            returnUrl,
+          };
+        } catch (err) {
+          if (err instanceof SandboxApiError) return reply.code(err.httpStatus).send({ error: err.message });
+          throw err;
+        }
+      },
+    );
   }
 }

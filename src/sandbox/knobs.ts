@@ -6,8 +6,8 @@ import type { NotifyKnobs, SandboxKnobs } from './types.ts';
 
 /** AsiaBill's documented retry intervals: 15s/15s/30s/3m/3m/30m/30m/1h/2h×6 (~17 h, 15 attempts). */
 export const ASIABILL_RETRY_SCHEDULE_MS: readonly number[] = [
-  15_000, 15_000, 30_000, 180_000, 180_000, 1_800_000, 1_800_000, 3_600_000,
-  7_200_000, 7_200_000, 7_200_000, 7_200_000, 7_200_000, 7_200_000,
+  15_000, 15_000, 30_000, 180_000, 180_000, 1_800_000, 1_800_000, 3_600_000, 7_200_000, 7_200_000, 7_200_000, 7_200_000,
+  7_200_000, 7_200_000,
 ];
 
 export const DEFAULT_NOTIFY_KNOBS: NotifyKnobs = {
@@ -31,7 +31,8 @@ export class KnobState {
   }
 
   set(k: SandboxKnobs): void {
-    const { dropNextResponses, failNextRequestsWith, failNextRequests, holdNextResponses, holdResponseMs, ...notify } = k;
+    const { dropNextResponses, failNextRequestsWith, failNextRequests, holdNextResponses, holdResponseMs, ...notify } =
+      k;
     this.notify = { ...this.notify, ...Object.fromEntries(Object.entries(notify).filter(([, v]) => v !== undefined)) };
     if (dropNextResponses !== undefined) this.dropNext = dropNextResponses;
     if (holdNextResponses !== undefined) this.holdNext = holdNextResponses;
@@ -70,10 +71,20 @@ export function parseKnobs(body: unknown): SandboxKnobs {
   const out: SandboxKnobs = {};
   for (const [key, value] of Object.entries(body)) {
     const isCount = typeof value === 'number' && Number.isInteger(value) && value >= 0;
-    if ((key === 'delayMs' || key === 'reorderHoldMs' || key === 'dropNextResponses' || key === 'failNextRequests' || key === 'holdNextResponses' || key === 'holdResponseMs') && isCount) out[key] = value;
+    if (
+      (key === 'delayMs' ||
+        key === 'reorderHoldMs' ||
+        key === 'dropNextResponses' ||
+        key === 'failNextRequests' ||
+        key === 'holdNextResponses' ||
+        key === 'holdResponseMs') &&
+      isCount
+    )
+      out[key] = value;
     else if ((key === 'duplicate' || key === 'reorder') && typeof value === 'boolean') out[key] = value;
     else if (key === 'failNextRequestsWith' && typeof value === 'string') out.failNextRequestsWith = value;
-    else if (key === 'retryScheduleMs' && Array.isArray(value) && value.every((v) => typeof v === 'number' && v >= 0)) out.retryScheduleMs = value.map(Number);
+    else if (key === 'retryScheduleMs' && Array.isArray(value) && value.every((v) => typeof v === 'number' && v >= 0))
+      out.retryScheduleMs = value.map(Number);
     else throw new Error(`bad knob ${key}`);
   }
   return out;

@@ -38,9 +38,7 @@ export class Notifier {
   private nextId = 1;
   private closed = false;
 
-  constructor(
-    private readonly cfg: { gatewayNo: string; signKey: string; logger: Logger; knobs: () => NotifyKnobs },
-  ) {}
+  constructor(private readonly cfg: { gatewayNo: string; signKey: string; logger: Logger; knobs: () => NotifyKnobs }) {}
 
   /** Queues `event` for `url`. `orderKey` groups an order's notifications for reordering. */
   enqueue(orderKey: string, url: string, event: NotificationEvent): void {
@@ -55,7 +53,19 @@ export class Notifier {
       const firstAttempted = new Promise<void>((resolve) => {
         markFirstAttempted = resolve;
       });
-      const d: Delivery = { id: this.nextId++, orderKey, url, type: event.type, body, attempts: 0, held: false, firstDone: false, timer: undefined, firstAttempted, markFirstAttempted };
+      const d: Delivery = {
+        id: this.nextId++,
+        orderKey,
+        url,
+        type: event.type,
+        body,
+        attempts: 0,
+        held: false,
+        firstDone: false,
+        timer: undefined,
+        firstAttempted,
+        markFirstAttempted,
+      };
       this.deliveries.set(d.id, d);
       if (knobs.reorder && first) {
         // Held back so the order's next notification overtakes it (see release()).
@@ -129,11 +139,18 @@ export class Notifier {
       answer = err instanceof Error ? err.name : 'error';
     }
     if (this.closed) return;
-    this.cfg.logger.debug({ type: d.type, orderKey: d.orderKey, attempt: d.attempts, acknowledged, answer }, 'sandbox notification attempt');
+    this.cfg.logger.debug(
+      { type: d.type, orderKey: d.orderKey, attempt: d.attempts, acknowledged, answer },
+      'sandbox notification attempt',
+    );
 
     const retryIn = this.cfg.knobs().retryScheduleMs[d.attempts - 1];
     if (acknowledged || retryIn === undefined) {
-      if (!acknowledged) this.cfg.logger.warn({ type: d.type, orderKey: d.orderKey, attempts: d.attempts }, 'sandbox notification given up');
+      if (!acknowledged)
+        this.cfg.logger.warn(
+          { type: d.type, orderKey: d.orderKey, attempts: d.attempts },
+          'sandbox notification given up',
+        );
       this.deliveries.delete(d.id);
     } else {
       this.schedule(d, retryIn);
@@ -142,7 +159,8 @@ export class Notifier {
       d.firstDone = true;
       d.markFirstAttempted();
       // A later notification of this order has now gone out: let the held first one follow.
-      for (const other of this.deliveries.values()) if (other.orderKey === d.orderKey && other.held) this.release(other);
+      for (const other of this.deliveries.values())
+        if (other.orderKey === d.orderKey && other.held) this.release(other);
     }
   }
 }

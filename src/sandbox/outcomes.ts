@@ -17,7 +17,11 @@ export interface Decision {
 const approve: Decision = { status: 'success', orderInfo: ORDER_INFO.approved, challenge: false, dropResponse: false };
 const decline = (orderInfo: string): Decision => ({ status: 'fail', orderInfo, challenge: false, dropResponse: false });
 
-export function decide(behaviour: CardBehaviour, tokenType: TokenType | undefined, methodAlreadyCharged: boolean): Decision {
+export function decide(
+  behaviour: CardBehaviour,
+  tokenType: TokenType | undefined,
+  methodAlreadyCharged: boolean,
+): Decision {
   switch (behaviour) {
     case 'approve':
       return approve;
@@ -31,7 +35,9 @@ export function decide(behaviour: CardBehaviour, tokenType: TokenType | undefine
       return decline(ORDER_INFO.invalidNumber);
     case 'three_ds':
       // Merchant-initiated Recurring rides on the mandate authenticated at InitRecurring.
-      return tokenType === 'Recurring' ? approve : { status: 'pending', orderInfo: ORDER_INFO.threeDsRequired, challenge: true, dropResponse: false };
+      return tokenType === 'Recurring'
+        ? approve
+        : { status: 'pending', orderInfo: ORDER_INFO.threeDsRequired, challenge: true, dropResponse: false };
     case 'init_then_decline':
       return tokenType === 'InitRecurring' && !methodAlreadyCharged ? approve : decline(ORDER_INFO.doNotHonor);
     case 'no_response':

@@ -13,7 +13,10 @@ import type { Notifier } from './notifier.ts';
 import type { RefundEntry } from './types.ts';
 
 export class Refunds {
-  constructor(private readonly store: SandboxStore, private readonly notifier: Notifier) {}
+  constructor(
+    private readonly store: SandboxStore,
+    private readonly notifier: Notifier,
+  ) {}
 
   refund(body: unknown, now: Date): RefundResult {
     const req = validateRefund(body);
@@ -23,11 +26,13 @@ export class Refunds {
       throw new SandboxApiError('P0002', `${REQUEST_ERRORS.P0002}: ${why}`);
     };
     if (charge.status !== 'success') refuse('only successful transactions can be refunded');
-    if ([...this.store.refunds.values()].some((r) => r.merTrackNo === req.merTrackNo)) refuse('merTrackNo was already used');
+    if ([...this.store.refunds.values()].some((r) => r.merTrackNo === req.merTrackNo))
+      refuse('merTrackNo was already used');
     const remaining = toMinor(charge.amount) - this.store.refundedMinor(charge.tradeNo);
     const asked = toMinor(req.refundAmount);
     if (asked > remaining) refuse('refundAmount exceeds the refundable amount');
-    if (req.refundType === '1' && asked !== remaining) refuse('refundType 1 (full) must refund the whole remaining amount');
+    if (req.refundType === '1' && asked !== remaining)
+      refuse('refundType 1 (full) must refund the whole remaining amount');
 
     const entry: RefundEntry = {
       batchNo: newBatchNo(now),
@@ -70,5 +75,11 @@ export class Refunds {
 }
 
 function view(e: RefundEntry): RefundResult {
-  return { batchNo: e.batchNo, tradeNo: e.tradeNo, merTrackNo: e.merTrackNo, refundAmount: e.refundAmount, refundStatus: e.refundStatus };
+  return {
+    batchNo: e.batchNo,
+    tradeNo: e.tradeNo,
+    merTrackNo: e.merTrackNo,
+    refundAmount: e.refundAmount,
+    refundStatus: e.refundStatus,
+  };
 }

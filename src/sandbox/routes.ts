@@ -37,7 +37,13 @@ interface Envelope {
 }
 
 /** Sends an envelope signed like a webhook: HMAC(gateway-no + response-id + response-time . body). */
-function sendEnvelope(reply: FastifyReply, deps: ApiRouteDeps, requestId: string, env: Envelope, httpStatus = 200): FastifyReply {
+function sendEnvelope(
+  reply: FastifyReply,
+  deps: ApiRouteDeps,
+  requestId: string,
+  env: Envelope,
+  httpStatus = 200,
+): FastifyReply {
   const body = JSON.stringify(env);
   const responseTime = String(Date.now());
   return reply
@@ -45,7 +51,16 @@ function sendEnvelope(reply: FastifyReply, deps: ApiRouteDeps, requestId: string
     .header('gateway-no', deps.gatewayNo)
     .header('response-id', requestId)
     .header('response-time', responseTime)
-    .header('sign-info', signRequest({ gatewayNo: deps.gatewayNo, requestId, requestTime: responseTime, rawBody: body, signKey: deps.signKey }))
+    .header(
+      'sign-info',
+      signRequest({
+        gatewayNo: deps.gatewayNo,
+        requestId,
+        requestTime: responseTime,
+        rawBody: body,
+        signKey: deps.signKey,
+      }),
+    )
     .type('application/json;charset=UTF-8')
     .send(body);
 }
@@ -88,7 +103,10 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
         const injected = deps.knobs.takeFailure();
         if (injected !== undefined) {
           if (/^\d{3}$/.test(injected)) {
-            deps.logger.debug({ method: route.method, path: route.path, requestId, httpStatus: injected }, 'sandbox injected HTTP failure');
+            deps.logger.debug(
+              { method: route.method, path: route.path, requestId, httpStatus: injected },
+              'sandbox injected HTTP failure',
+            );
             return reply.code(Number(injected)).type('text/html').send('<html><body>Bad Gateway</body></html>');
           }
           return answer({ code: injected, message: 'injected failure', data: null });
@@ -97,7 +115,12 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
         const rawBody = typeof req.body === 'string' ? req.body : '';
         const pathParams = stringRecord(req.params);
         const query = queryOf(req);
-        const refusal = authenticate({ header: (n) => headerOf(req, n), pathParams, query, rawBody }, deps, deps.guard, Date.now());
+        const refusal = authenticate(
+          { header: (n) => headerOf(req, n), pathParams, query, rawBody },
+          deps,
+          deps.guard,
+          Date.now(),
+        );
         if (refusal) return answer({ code: refusal.code, message: refusal.message, data: null });
 
         let body: unknown;
@@ -119,9 +142,14 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
           return answer({ code: result.code ?? '00000', message: 'success', data: result.data });
         } catch (err) {
           // Field rules are AsiaBill's P0001; the message names the field, never its value.
-          if (err instanceof AsiabillValidationError) return answer({ code: 'P0001', message: `${REQUEST_ERRORS.P0001}: ${err.message}`, data: null });
-          if (err instanceof SandboxApiError) return answer({ code: err.apiCode, message: err.message, data: null }, err.httpStatus);
-          deps.logger.error({ method: route.method, path: route.path, requestId, err: err instanceof Error ? err.name : 'error' }, 'sandbox handler failed');
+          if (err instanceof AsiabillValidationError)
+            return answer({ code: 'P0001', message: `${REQUEST_ERRORS.P0001}: ${err.message}`, data: null });
+          if (err instanceof SandboxApiError)
+            return answer({ code: err.apiCode, message: err.message, data: null }, err.httpStatus);
+          deps.logger.error(
+            { method: route.method, path: route.path, requestId, err: err instanceof Error ? err.name : 'error' },
+            'sandbox handler failed',
+          );
           return answer({ code: 'S0001', message: REQUEST_ERRORS.S0001, data: null }, 500);
         }
       },

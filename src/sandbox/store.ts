@@ -55,7 +55,10 @@ export class SandboxStore {
   /** The mandate check for Recurring: an approved InitRecurring on this customer + method. */
   hasSuccessfulInit(customerId: string | undefined, pmId: string | undefined): boolean {
     if (customerId === undefined || pmId === undefined) return false;
-    return this.allCharges().some((c) => c.tokenType === 'InitRecurring' && c.status === 'success' && c.customerId === customerId && c.pmId === pmId);
+    return this.allCharges().some(
+      (c) =>
+        c.tokenType === 'InitRecurring' && c.status === 'success' && c.customerId === customerId && c.pmId === pmId,
+    );
   }
 
   /** Any approved charge on this payment method (for the "works once" test card). */
@@ -65,7 +68,8 @@ export class SandboxStore {
 
   refundedMinor(tradeNo: string): bigint {
     let sum = 0n;
-    for (const r of this.refunds.values()) if (r.tradeNo === tradeNo && r.refundStatus === 'success') sum += toMinor(r.refundAmount);
+    for (const r of this.refunds.values())
+      if (r.tradeNo === tradeNo && r.refundStatus === 'success') sum += toMinor(r.refundAmount);
     return sum;
   }
 

@@ -33,7 +33,10 @@ export function searchTransactions(store: SandboxStore, query: unknown): Transac
       const at = c.createdAt.getTime();
       return at >= start && at < end + 1000;
     })
-    .filter((c) => (q.orderNo === undefined || c.orderNo === q.orderNo) && (q.tradeNo === undefined || c.tradeNo === q.tradeNo))
+    .filter(
+      (c) =>
+        (q.orderNo === undefined || c.orderNo === q.orderNo) && (q.tradeNo === undefined || c.tradeNo === q.tradeNo),
+    )
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   const pageIndex = q.pageIndex ?? 1;
   const pageSize = q.pageSize ?? 10;

@@ -13,7 +13,11 @@ import { CANCELABLE_AT_PERIOD_END, isEnded } from '../billing/subscriptionStatus
  * the same row lock). An attempt already in flight may still succeed; that money is recorded
  * and flagged (`invoice.paid_after_close`) for a refund, never silently dropped.
  */
-export async function cancelSubscription(ctx: AppContext, id: string, opts: { atPeriodEnd?: boolean } = {}): Promise<{ status: string; cancelAtPeriodEnd: boolean }> {
+export async function cancelSubscription(
+  ctx: AppContext,
+  id: string,
+  opts: { atPeriodEnd?: boolean } = {},
+): Promise<{ status: string; cancelAtPeriodEnd: boolean }> {
   const now = await ctx.time.now();
   return ctx.db.transaction(async (tx) => {
     const sub = await lockSubscription(tx, id);
@@ -26,8 +30,14 @@ export async function cancelSubscription(ctx: AppContext, id: string, opts: { at
       await recordEvent(tx, subscriptionCancelScheduled(sub, sub.currentPeriodEnd, now));
       return { status: sub.status, cancelAtPeriodEnd: true };
     }
-    await tx.update(subscriptions).set({ status: 'canceled', canceledAt: now, nextRenewalAt: null, updatedAt: now }).where(eq(subscriptions.id, id));
-    await tx.update(invoices).set({ status: 'void', nextAttemptAt: null }).where(and(eq(invoices.subscriptionId, id), eq(invoices.status, 'open')));
+    await tx
+      .update(subscriptions)
+      .set({ status: 'canceled', canceledAt: now, nextRenewalAt: null, updatedAt: now })
+      .where(eq(subscriptions.id, id));
+    await tx
+      .update(invoices)
+      .set({ status: 'void', nextAttemptAt: null })
+      .where(and(eq(invoices.subscriptionId, id), eq(invoices.status, 'open')));
     await recordEvent(tx, subscriptionTransition(sub, sub.status, 'canceled', now, { reason: 'requested' }));
     return { status: 'canceled', cancelAtPeriodEnd: false };
   });

@@ -4,7 +4,7 @@ import type { AppContext } from '../context.ts';
 import { customers, invoices, paymentMethods, subscriptions } from '../db/schema.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
 import { ValidationError, NotFoundError } from '../errors.ts';
-import { periodAt, validateTimeZone, type Interval } from '../billing/periods.ts';
+import { periodAt, validateTimeZone } from '../billing/periods.ts';
 import { getLatestActivePlan } from '../catalog/plans.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { invoiceCreated, subscriptionCreated } from '../events/builders.ts';
@@ -39,14 +39,21 @@ export interface CreateSubscriptionResult {
 /** A start more than this far in the future is refused (future-dated starts are a later feature). */
 const MAX_START_SKEW_MS = 60 * 1000;
 
-export async function createSubscription(ctx: AppContext, input: CreateSubscriptionInput): Promise<CreateSubscriptionResult> {
+export async function createSubscription(
+  ctx: AppContext,
+  input: CreateSubscriptionInput,
+): Promise<CreateSubscriptionResult> {
   const now = await ctx.time.now();
   const timeZone = input.timeZone ?? 'UTC';
   validateTimeZone(timeZone, 'timezone');
   // Anchors are whole seconds: period boundaries read cleanly and match what people type.
   const start = new Date(Math.floor((input.start ?? now).getTime() / 1000) * 1000);
   if (start.getTime() > now.getTime() + MAX_START_SKEW_MS) {
-    throw new ValidationError('start', 'not in the future', `${start.toISOString()} is after the engine's current time ${now.toISOString()}`);
+    throw new ValidationError(
+      'start',
+      'not in the future',
+      `${start.toISOString()} is after the engine's current time ${now.toISOString()}`,
+    );
   }
   const customer = (await ctx.db.select().from(customers).where(eq(customers.id, input.customerId)))[0];
   if (!customer) throw new NotFoundError('customer', input.customerId);
@@ -60,37 +67,91 @@ export async function createSubscription(ctx: AppContext, input: CreateSubscript
   const subscriptionId = newId(ID_PREFIX.subscription);
   const interval = plan.interval;
   const trialing = plan.trialDays > 0;
-  const trialEnd = trialing ? DateTime.fromJSDate(start, { zone: timeZone }).plus({ days: plan.trialDays }).toJSDate() : null;
+  const trialEnd = trialing
+    ? DateTime.fromJSDate(start, { zone: timeZone }).plus({ days: plan.trialDays }).toJSDate()
+    : null;
   const anchor = trialEnd ?? start;
   const schedule = { anchor, interval, intervalCount: plan.intervalCount, timeZone };
   const first = periodAt(schedule, 0);
 
   const invoiceId = await ctx.db.transaction(async (tx) => {
     await tx.insert(subscriptions).values({
-      id: subscriptionId, customerId: customer.id, planId: plan.id, paymentMethodId: pm.id,
+      id: subscriptionId,
+      customerId: customer.id,
+      planId: plan.id,
+      paymentMethodId: pm.id,
       status: trialing ? 'trialing' : 'incomplete',
-      timeZone, anchor, interval, intervalCount: plan.intervalCount, amount: plan.amount, currency: plan.currency,
+      timeZone,
+      anchor,
+      interval,
+      intervalCount: plan.intervalCount,
+      amount: plan.amount,
+      currency: plan.currency,
       currentPeriodIndex: trialing ? -1 : 0,
       currentPeriodStart: trialing ? start : first.start,
       currentPeriodEnd: trialing ? anchor : first.end,
       nextRenewalAt: trialing ? anchor : null,
       trialEnd,
       incompleteExpiresAt: trialing ? null : new Date(now.getTime() + ctx.config.incompleteExpiryHours * 3600 * 1000),
-      createdAt: now, updatedAt: now,
+      createdAt: now,
+      updatedAt: now,
     });
-    await recordEvent(tx, subscriptionCreated(subscriptionId, { customerId: customer.id, planId: plan.id, planCode: plan.code, status: trialing ? 'trialing' : 'incomplete', anchor, timeZone }, now));
+    await recordEvent(
+      tx,
+      subscriptionCreated(
+        subscriptionId,
+        {
+          customerId: customer.id,
+          planId: plan.id,
+          planCode: plan.code,
+          status: trialing ? 'trialing' : 'incomplete',
+          anchor,
+          timeZone,
+        },
+        now,
+      ),
+    );
     if (trialing) return null;
     const id = newId(ID_PREFIX.invoice);
     await tx.insert(invoices).values({
-      id, subscriptionId, periodIndex: 0, periodStart: first.start, periodEnd: first.end,
-      amount: plan.amount, currency: plan.currency, status: 'open', attemptCount: 0, nextAttemptAt: now, createdAt: now,
+      id,
+      subscriptionId,
+      periodIndex: 0,
+      periodStart: first.start,
+      periodEnd: first.end,
+      amount: plan.amount,
+      currency: plan.currency,
+      status: 'open',
+      attemptCount: 0,
+      nextAttemptAt: now,
+      createdAt: now,
     });
-    await recordEvent(tx, invoiceCreated(id, { subscriptionId, periodIndex: 0, periodStart: first.start, periodEnd: first.end, amount: plan.amount, currency: plan.currency }, now));
+    await recordEvent(
+      tx,
+      invoiceCreated(
+        id,
+        {
+          subscriptionId,
+          periodIndex: 0,
+          periodStart: first.start,
+          periodEnd: first.end,
+          amount: plan.amount,
+          currency: plan.currency,
+        },
+        now,
+      ),
+    );
     return id;
   });
 
   const charge = invoiceId ? await chargeInvoice(ctx, invoiceId) : null;
-  const status = (await ctx.db.select({ status: subscriptions.status }).from(subscriptions).where(eq(subscriptions.id, subscriptionId)))[0]?.status ?? 'incomplete';
+  const status =
+    (
+      await ctx.db
+        .select({ status: subscriptions.status })
+        .from(subscriptions)
+        .where(eq(subscriptions.id, subscriptionId))
+    )[0]?.status ?? 'incomplete';
   return {
     subscriptionId,
     status,

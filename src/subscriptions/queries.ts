@@ -1,7 +1,11 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { chargeAttempts, invoices, plans, subscriptions } from '../db/schema.ts';
-import { SUBSCRIPTION_STATUSES, parseSubscriptionStatus, type SubscriptionStatus } from '../billing/subscriptionStatus.ts';
+import {
+  SUBSCRIPTION_STATUSES,
+  parseSubscriptionStatus,
+  type SubscriptionStatus,
+} from '../billing/subscriptionStatus.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 
 import type { AttemptRow, InvoiceRow, SubscriptionRow } from '../db/rows.ts';
@@ -18,13 +22,20 @@ export function parseStatus(s: string, field = 'status'): SubscriptionStatus {
   return found;
 }
 
-export async function listSubscriptions(db: Db, opts: { status?: string; customerId?: string; limit?: number } = {}): Promise<SubscriptionView[]> {
-  const rows = await db.select({ s: subscriptions, planCode: plans.code, planVersion: plans.version }).from(subscriptions)
+export async function listSubscriptions(
+  db: Db,
+  opts: { status?: string; customerId?: string; limit?: number } = {},
+): Promise<SubscriptionView[]> {
+  const rows = await db
+    .select({ s: subscriptions, planCode: plans.code, planVersion: plans.version })
+    .from(subscriptions)
     .innerJoin(plans, eq(plans.id, subscriptions.planId))
-    .where(and(
-      opts.status ? eq(subscriptions.status, parseStatus(opts.status)) : undefined,
-      opts.customerId ? eq(subscriptions.customerId, opts.customerId) : undefined,
-    ))
+    .where(
+      and(
+        opts.status ? eq(subscriptions.status, parseStatus(opts.status)) : undefined,
+        opts.customerId ? eq(subscriptions.customerId, opts.customerId) : undefined,
+      ),
+    )
     .orderBy(asc(subscriptions.createdAt), asc(subscriptions.id))
     .limit(opts.limit ?? 10_000);
   return rows.map((r) => ({ ...r.s, planCode: r.planCode, planVersion: r.planVersion }));
@@ -36,12 +47,32 @@ export interface SubscriptionDetail {
 }
 
 export async function getSubscription(db: Db, id: string): Promise<SubscriptionDetail> {
-  const row = (await db.select({ s: subscriptions, planCode: plans.code, planVersion: plans.version }).from(subscriptions)
-    .innerJoin(plans, eq(plans.id, subscriptions.planId)).where(eq(subscriptions.id, id)))[0];
+  const row = (
+    await db
+      .select({ s: subscriptions, planCode: plans.code, planVersion: plans.version })
+      .from(subscriptions)
+      .innerJoin(plans, eq(plans.id, subscriptions.planId))
+      .where(eq(subscriptions.id, id))
+  )[0];
   if (!row) throw new NotFoundError('subscription', id);
-  const invs = await db.select().from(invoices).where(eq(invoices.subscriptionId, id)).orderBy(desc(invoices.periodIndex));
-  const atts = invs.length === 0 ? [] : await db.select().from(chargeAttempts)
-    .where(inArray(chargeAttempts.invoiceId, invs.map((i) => i.id))).orderBy(asc(chargeAttempts.attemptNo));
+  const invs = await db
+    .select()
+    .from(invoices)
+    .where(eq(invoices.subscriptionId, id))
+    .orderBy(desc(invoices.periodIndex));
+  const atts =
+    invs.length === 0
+      ? []
+      : await db
+          .select()
+          .from(chargeAttempts)
+          .where(
+            inArray(
+              chargeAttempts.invoiceId,
+              invs.map((i) => i.id),
+            ),
+          )
+          .orderBy(asc(chargeAttempts.attemptNo));
   return {
     subscription: { ...row.s, planCode: row.planCode, planVersion: row.planVersion },
     invoices: invs.map((i) => ({ ...i, attempts: atts.filter((a) => a.invoiceId === i.id) })),

@@ -31,7 +31,10 @@ export interface AdvanceReport {
 
 export class WaitTimeoutError extends BillingError {
   constructor(at: Date, work: DueWork) {
-    super('WAIT_TIMEOUT', `the engine did not finish the work due at ${at.toISOString()} in time (still due: ${JSON.stringify(work)}); is \`billing run\` (or the workers) running with BILLING_CLOCK=test?`);
+    super(
+      'WAIT_TIMEOUT',
+      `the engine did not finish the work due at ${at.toISOString()} in time (still due: ${JSON.stringify(work)}); is \`billing run\` (or the workers) running with BILLING_CLOCK=test?`,
+    );
   }
 }
 
@@ -67,7 +70,12 @@ export async function advanceTestClock(db: Db, queues: QueueView, opts: AdvanceO
  * job left `active` by a killed worker would otherwise hold the clock until BullMQ's stall
  * check — while the work it stood for was already reconciled.
  */
-export async function waitQuiet(db: Db, queues: QueueView, now: Date, opts: { timeoutMs: number; pollMs?: number }): Promise<void> {
+export async function waitQuiet(
+  db: Db,
+  queues: QueueView,
+  now: Date,
+  opts: { timeoutMs: number; pollMs?: number },
+): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   const poll = opts.pollMs ?? 15;
   let lastNudge = Date.now();

@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNotNull, lte, min, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, min, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
 import { chargeAttempts, invoices, subscriptions } from '../db/schema.ts';
 import { BILLABLE, RENEWABLE } from '../billing/subscriptionStatus.ts';
@@ -43,11 +43,18 @@ export async function dueWork(db: DbOrTx, now: Date): Promise<DueWork> {
 /** The earliest engine time after `now` at which something becomes due, or null. */
 export async function nextDueAfter(db: DbOrTx, now: Date): Promise<Date | null> {
   const [a, b, c] = await Promise.all([
-    db.select({ t: min(subscriptions.nextRenewalAt) }).from(subscriptions).where(and(
-      gt(subscriptions.nextRenewalAt, now), inArray(subscriptions.status, [...RENEWABLE]),
-    )),
-    db.select({ t: min(invoices.nextAttemptAt) }).from(invoices).where(and(eq(invoices.status, 'open'), gt(invoices.nextAttemptAt, now))),
-    db.select({ t: min(subscriptions.incompleteExpiresAt) }).from(subscriptions).where(and(eq(subscriptions.status, 'incomplete'), gt(subscriptions.incompleteExpiresAt, now))),
+    db
+      .select({ t: min(subscriptions.nextRenewalAt) })
+      .from(subscriptions)
+      .where(and(gt(subscriptions.nextRenewalAt, now), inArray(subscriptions.status, [...RENEWABLE]))),
+    db
+      .select({ t: min(invoices.nextAttemptAt) })
+      .from(invoices)
+      .where(and(eq(invoices.status, 'open'), gt(invoices.nextAttemptAt, now))),
+    db
+      .select({ t: min(subscriptions.incompleteExpiresAt) })
+      .from(subscriptions)
+      .where(and(eq(subscriptions.status, 'incomplete'), gt(subscriptions.incompleteExpiresAt, now))),
   ]);
   const times = [a[0]?.t, b[0]?.t, c[0]?.t].filter((t): t is Date => t instanceof Date);
   if (times.length === 0) return null;

@@ -26,7 +26,9 @@ export async function readTestClock(db: DbOrTx): Promise<Date> {
 export async function setTestClock(db: DbOrTx, to: Date): Promise<Date> {
   const current = await readTestClock(db);
   if (to.getTime() < current.getTime()) {
-    throw new ConflictError(`the test clock only moves forward: it is ${current.toISOString()}, asked for ${to.toISOString()}`);
+    throw new ConflictError(
+      `the test clock only moves forward: it is ${current.toISOString()}, asked for ${to.toISOString()}`,
+    );
   }
   await db.update(testClock).set({ now: to, updatedAt: sql`now()` }).where(eq(testClock.id, 1));
   return to;

@@ -5,6 +5,7 @@ import { ValidationError } from '../errors.ts';
  * (code points, so "José" is 4), and no control characters — they break table output and
  * log lines and are never legitimate in a name or reference.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 export interface Length {
@@ -19,10 +20,18 @@ export function requiredText(value: string | undefined, field: string, length: L
     throw new ValidationError(field, 'required', 'must not be empty');
   }
   if (count < length.min || count > length.max) {
-    throw new ValidationError(field, `length ${length.min}-${length.max}`, `must be ${length.min} to ${length.max} characters, got ${count}`);
+    throw new ValidationError(
+      field,
+      `length ${length.min}-${length.max}`,
+      `must be ${length.min} to ${length.max} characters, got ${count}`,
+    );
   }
   if (CONTROL.test(text)) {
-    throw new ValidationError(field, 'no control characters', 'must not contain control characters such as newlines or tabs');
+    throw new ValidationError(
+      field,
+      'no control characters',
+      'must not contain control characters such as newlines or tabs',
+    );
   }
   return text;
 }
@@ -34,7 +43,13 @@ export function optionalText(value: string | undefined, field: string, length: L
 }
 
 /** For numbers that arrive already typed (API, tests); the CLI parses its strings strictly first. */
-export function integerInRange(value: number, field: string, min: number, max: number, rule = `integer ${min}-${max}`): number {
+export function integerInRange(
+  value: number,
+  field: string,
+  min: number,
+  max: number,
+  rule = `integer ${min}-${max}`,
+): number {
   if (!Number.isSafeInteger(value)) {
     throw new ValidationError(field, 'integer', `${String(value)} is not a whole number`);
   }

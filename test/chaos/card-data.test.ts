@@ -48,9 +48,19 @@ async function redisDump(url: string, prefix: string): Promise<string> {
 }
 
 describe('no card data at rest', () => {
-  it('leaves no card number or security code in logs, Postgres, Redis, errors or the gateway sandbox', { timeout: 60_000 }, async () => {
+  it('leaves no card number or security code in logs, Postgres, Redis, errors or the gateway sandbox', {
+    timeout: 60_000,
+  }, async () => {
     const logs: string[] = [];
-    const logger = createLogger({ level: 'trace', destination: new Writable({ write(chunk: Buffer, _e, cb) { logs.push(chunk.toString()); cb(); } }) });
+    const logger = createLogger({
+      level: 'trace',
+      destination: new Writable({
+        write(chunk: Buffer, _e, cb) {
+          logs.push(chunk.toString());
+          cb();
+        },
+      }),
+    });
     // Notifications flow, jobs run, and Redis keeps some finished jobs: all of it is scanned.
     const t = await startTestEngine({ start: '2027-09-30T12:00:00Z', logger });
     const errors: string[] = [];
@@ -58,23 +68,45 @@ describe('no card data at rest', () => {
       const plan = await makePlan(t.ctx, { interval: 'week' });
       const used = [CARDS.success, CARDS.softDecline, CARDS.threeDS, CARDS.noResponse, CARDS.approveThenDecline];
       for (const card of used) {
-        const c = await createCustomer(t.ctx, { email: `c${card.slice(-4)}@example.com`, firstName: 'Card', lastName: 'Holder' });
-        const pm = await addCardPaymentMethod(t.ctx, { customerId: c.id, cardNumber: card, expMonth: '12', expYear: '2035', cvc: CVC });
+        const c = await createCustomer(t.ctx, {
+          email: `c${card.slice(-4)}@example.com`,
+          firstName: 'Card',
+          lastName: 'Holder',
+        });
+        const pm = await addCardPaymentMethod(t.ctx, {
+          customerId: c.id,
+          cardNumber: card,
+          expMonth: '12',
+          expYear: '2035',
+          cvc: CVC,
+        });
         await createSubscription(t.ctx, { customerId: c.id, planCode: plan, paymentMethodId: pm.id });
-        for (const bad of [{ cardNumber: BAD_LUHN, cvc: CVC }, { cardNumber: card, cvc: '12' }, { cardNumber: `${card.slice(0, 8)} ${card.slice(8)}`, cvc: 'x731' }]) {
+        for (const bad of [
+          { cardNumber: BAD_LUHN, cvc: CVC },
+          { cardNumber: card, cvc: '12' },
+          { cardNumber: `${card.slice(0, 8)} ${card.slice(8)}`, cvc: 'x731' },
+        ]) {
           await addCardPaymentMethod(t.ctx, { customerId: c.id, expMonth: '12', expYear: '2035', ...bad }).then(
-            () => { throw new Error('bad card accepted'); },
-            (err: Error) => { errors.push(`${err.message}\n${err.stack ?? ''}`); },
+            () => {
+              throw new Error('bad card accepted');
+            },
+            (err: Error) => {
+              errors.push(`${err.message}\n${err.stack ?? ''}`);
+            },
           );
         }
       }
       await t.advanceTo('2027-10-20T12:00:00Z');
       await t.engine.sandbox!.flushNotifications();
 
-      const tables = await t.ctx.db.execute<{ table_name: string }>(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`);
+      const tables = await t.ctx.db.execute<{ table_name: string }>(
+        sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+      );
       let pgText = '';
       for (const { table_name: name } of tables.rows) {
-        const rows = await t.ctx.db.execute<{ j: string }>(sql`select row_to_json(x)::text as j from ${sql.identifier(name)} x`);
+        const rows = await t.ctx.db.execute<{ j: string }>(
+          sql`select row_to_json(x)::text as j from ${sql.identifier(name)} x`,
+        );
         pgText += rows.rows.map((r) => r.j).join('\n');
       }
       const redisText = await redisDump(t.config.redisUrl, t.prefix);
@@ -87,10 +119,19 @@ describe('no card data at rest', () => {
       expect(logText.length).toBeGreaterThan(1000);
       expect(redisText.length).toBeGreaterThan(0);
       expect(errors).toHaveLength(15);
-      for (const [name, text] of Object.entries({ postgres: pgText, redis: redisText, logs: logText, errors: errText, sandbox: sandboxText })) {
+      for (const [name, text] of Object.entries({
+        postgres: pgText,
+        redis: redisText,
+        logs: logText,
+        errors: errText,
+        sandbox: sandboxText,
+      })) {
         expect(cardLikeNumbers(text), name).toEqual([]);
         expect(text.includes(BAD_LUHN), name).toBe(false);
-        expect(new RegExp(`(?<![0-9A-Za-z])${CVC}(?![0-9A-Za-z])`).test(text), `${name} contains the security code`).toBe(false);
+        expect(
+          new RegExp(`(?<![0-9A-Za-z])${CVC}(?![0-9A-Za-z])`).test(text),
+          `${name} contains the security code`,
+        ).toBe(false);
       }
       // And the detector itself works on a planted number.
       expect(cardLikeNumbers(`x ${CARDS.success} y`)).toEqual([CARDS.success]);

@@ -7,7 +7,15 @@ import { scanDueWork } from '../../src/renewals/scan.ts';
 import { setTestClock } from '../../src/testClock/store.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { AsiabillGateway } from '../../src/asiabill/types.ts';
-import { startTestEngine, makePlan, makeCustomerWithCard, subscribe, CARDS, DAY_MS, type TestEngine } from '../support/engine.ts';
+import {
+  startTestEngine,
+  makePlan,
+  makeCustomerWithCard,
+  subscribe,
+  CARDS,
+  DAY_MS,
+  type TestEngine,
+} from '../support/engine.ts';
 import { createSubscription } from '../../src/subscriptions/create.ts';
 
 /**
@@ -21,11 +29,25 @@ describe('never charge twice', () => {
   let t: TestEngine;
   // Notifications are held back (long delay) so these tests exercise the reconciler's
   // transaction search, not the notification path.
-  beforeAll(async () => { t = await startTestEngine({ start: START, sandboxNotify: { delayMs: 600_000 }, env: { BILLING_SCAN_INTERVAL_MS: '3600000' } }); });
-  afterAll(async () => { await t?.stop(); });
+  beforeAll(async () => {
+    t = await startTestEngine({
+      start: START,
+      sandboxNotify: { delayMs: 600_000 },
+      env: { BILLING_SCAN_INTERVAL_MS: '3600000' },
+    });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
 
-  const ledgerFor = (orderPrefix: string) => t.engine.sandbox!.ledger().filter((l) => l.orderNo.startsWith(orderPrefix));
-  const attemptsOfInvoice = (invoiceId: string) => t.ctx.db.select().from(chargeAttempts).where(eq(chargeAttempts.invoiceId, invoiceId)).orderBy(chargeAttempts.attemptNo);
+  const ledgerFor = (orderPrefix: string) =>
+    t.engine.sandbox!.ledger().filter((l) => l.orderNo.startsWith(orderPrefix));
+  const attemptsOfInvoice = (invoiceId: string) =>
+    t.ctx.db
+      .select()
+      .from(chargeAttempts)
+      .where(eq(chargeAttempts.invoiceId, invoiceId))
+      .orderBy(chargeAttempts.attemptNo);
 
   it('a dropped confirmCharge response is an unknown outcome, reconciled through transaction search, never re-charged', async () => {
     const plan = await makePlan(t.ctx);
@@ -38,10 +60,15 @@ describe('never charge twice', () => {
     expect(rep.resolved).toBeGreaterThanOrEqual(1);
     const atts = await attemptsOfInvoice(r.invoiceId!);
     expect(atts.map((a) => a.status)).toEqual(['succeeded']);
-    expect((await t.ctx.db.select().from(subscriptions).where(eq(subscriptions.id, r.subscriptionId)))[0]?.status).toBe('active');
+    expect((await t.ctx.db.select().from(subscriptions).where(eq(subscriptions.id, r.subscriptionId)))[0]?.status).toBe(
+      'active',
+    );
     expect(ledgerFor(r.invoiceId!).filter((l) => l.status === 'success')).toHaveLength(1);
     const ev = await t.ctx.db.select().from(events).where(eq(events.subjectId, atts[0]!.id));
-    expect(ev.map((e) => [e.type, (e.data as { source?: string }).source])).toContainEqual(['charge.succeeded', 'reconcile']);
+    expect(ev.map((e) => [e.type, (e.data as { source?: string }).source])).toContainEqual([
+      'charge.succeeded',
+      'reconcile',
+    ]);
 
     // The renewal drops too: the clock driver waits for reconciliation, and still one charge per period.
     const s = (await t.ctx.db.select().from(subscriptions).where(eq(subscriptions.id, r.subscriptionId)))[0]!;
@@ -57,10 +84,17 @@ describe('never charge twice', () => {
     // Renewal invoice via the scan, at the period end; the "worker" dies inside confirmCharge.
     await setTestClock(t.ctx.db, s.currentPeriodEnd);
     const realGateway = t.ctx.gateway;
-    const dying: AsiabillGateway = { ...bind(realGateway), confirmCharge: async () => { throw new Error('SIGKILL'); } };
+    const dying: AsiabillGateway = {
+      ...bind(realGateway),
+      confirmCharge: async () => {
+        throw new Error('SIGKILL');
+      },
+    };
     const ctx = { ...t.ctx, gateway: dying };
     await scanDueWork({ db: t.ctx.db, enqueueCharge: async () => {}, batchSize: 100 }, s.currentPeriodEnd);
-    const inv = (await t.ctx.db.select().from(invoices).where(eq(invoices.subscriptionId, s.id)).orderBy(invoices.periodIndex))[1]!;
+    const inv = (
+      await t.ctx.db.select().from(invoices).where(eq(invoices.subscriptionId, s.id)).orderBy(invoices.periodIndex)
+    )[1]!;
     await expect(chargeInvoice(ctx, inv.id)).rejects.toThrow('SIGKILL');
     expect((await attemptsOfInvoice(inv.id)).map((a) => a.status)).toEqual(['started']);
 
@@ -74,7 +108,10 @@ describe('never charge twice', () => {
     const again = await chargeInvoice(t.ctx, inv.id);
     expect(again.kind === 'attempted' && again.status).toBe('succeeded');
     const atts = await attemptsOfInvoice(inv.id);
-    expect(atts.map((a) => [a.attemptNo, a.status])).toEqual([[1, 'not_charged'], [2, 'succeeded']]);
+    expect(atts.map((a) => [a.attemptNo, a.status])).toEqual([
+      [1, 'not_charged'],
+      [2, 'succeeded'],
+    ]);
     expect(new Set(atts.map((a) => a.orderNo)).size).toBe(2);
     expect(ledgerFor(inv.id).map((l) => l.status)).toEqual(['success']);
   });
@@ -100,10 +137,26 @@ describe('never charge twice', () => {
     const at = new Date(s.currentPeriodEnd.getTime() + 60_000);
     await setTestClock(t.ctx.db, at);
     const enqueued: string[] = [];
-    const scans = await Promise.all(Array.from({ length: 4 }, () => scanDueWork({ db: t.ctx.db, enqueueCharge: async (j) => { enqueued.push(j.invoiceId); }, batchSize: 2 }, at)));
+    const scans = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        scanDueWork(
+          {
+            db: t.ctx.db,
+            enqueueCharge: async (j) => {
+              enqueued.push(j.invoiceId);
+            },
+            batchSize: 2,
+          },
+          at,
+        ),
+      ),
+    );
     expect(scans.reduce((a, r) => a + r.renewed, 0)).toBeGreaterThanOrEqual(5);
     for (const x of subs) {
-      const n = await t.ctx.db.select({ n: sql<number>`count(*)::int` }).from(invoices).where(eq(invoices.subscriptionId, x.subscriptionId));
+      const n = await t.ctx.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(invoices)
+        .where(eq(invoices.subscriptionId, x.subscriptionId));
       expect(n[0]?.n).toBe(2);
     }
     const invs = [...new Set(enqueued)];

@@ -19,26 +19,64 @@ function permutations<T>(xs: T[]): T[][] {
 describe('AsiaBill notifications', () => {
   let t: TestEngine;
   // The sandbox's own notifications are held back: this test is the only sender.
-  beforeAll(async () => { t = await startTestEngine({ start: '2027-06-30T00:00:00Z', sandboxNotify: { delayMs: 600_000 }, env: { BILLING_SCAN_INTERVAL_MS: '3600000' } }); });
-  afterAll(async () => { await t?.stop(); });
+  beforeAll(async () => {
+    t = await startTestEngine({
+      start: '2027-06-30T00:00:00Z',
+      sandboxNotify: { delayMs: 600_000 },
+      env: { BILLING_SCAN_INTERVAL_MS: '3600000' },
+    });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
 
-  async function post(body: string, opts: { signKey?: string; requestTime?: number } = {}): Promise<{ status: number; text: string }> {
-    const headers = signNotification({ gatewayNo: t.config.gateway.gatewayNo, signKey: opts.signKey ?? t.config.gateway.signKey, rawBody: body, requestTime: opts.requestTime });
-    const res = await fetch(`${t.engine.httpUrl}/webhooks/asiabill`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+  async function post(
+    body: string,
+    opts: { signKey?: string; requestTime?: number } = {},
+  ): Promise<{ status: number; text: string }> {
+    const headers = signNotification({
+      gatewayNo: t.config.gateway.gatewayNo,
+      signKey: opts.signKey ?? t.config.gateway.signKey,
+      rawBody: body,
+      requestTime: opts.requestTime,
+    });
+    const res = await fetch(`${t.engine.httpUrl}/webhooks/asiabill`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body,
+    });
     return { status: res.status, text: await res.text() };
   }
-  const bodyFor = (orderNo: string, tradeNo: string, status: Status) => JSON.stringify({
-    type: `transaction.${status}`,
-    data: { transactionType: 'Sale', orderNo, tradeNo, orderAmount: '10.00', orderCurrency: 'USD', orderStatus: status, orderInfo: status === 'fail' ? 'D0005 Do not honor' : 'ok', remark: '' },
-  });
+  const bodyFor = (orderNo: string, tradeNo: string, status: Status) =>
+    JSON.stringify({
+      type: `transaction.${status}`,
+      data: {
+        transactionType: 'Sale',
+        orderNo,
+        tradeNo,
+        orderAmount: '10.00',
+        orderCurrency: 'USD',
+        orderStatus: status,
+        orderInfo: status === 'fail' ? 'D0005 Do not honor' : 'ok',
+        remark: '',
+      },
+    });
 
   async function stateOf(subscriptionId: string) {
     const s = (await t.ctx.db.select().from(subscriptions).where(eq(subscriptions.id, subscriptionId)))[0]!;
     const inv = (await t.ctx.db.select().from(invoices).where(eq(invoices.subscriptionId, subscriptionId)))[0]!;
     const att = (await t.ctx.db.select().from(chargeAttempts).where(eq(chargeAttempts.invoiceId, inv.id)))[0]!;
-    const paidEvents = await t.ctx.db.select({ n: sql<number>`count(*)::int` }).from(events)
+    const paidEvents = await t.ctx.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(events)
       .where(sql`${events.subjectId} = ${inv.id} and ${events.type} = 'invoice.paid'`);
-    return { sub: s.status, invoice: inv.status, attempt: att.status, tradeNo: att.tradeNo, paidEvents: paidEvents[0]?.n };
+    return {
+      sub: s.status,
+      invoice: inv.status,
+      attempt: att.status,
+      tradeNo: att.tradeNo,
+      paidEvents: paidEvents[0]?.n,
+    };
   }
 
   it('every order of pending/success/fail, each delivered twice, ends paid and active with one invoice.paid', async () => {
@@ -75,7 +113,8 @@ describe('AsiaBill notifications', () => {
     const plan = await makePlan(t.ctx);
     const r = await subscribe(t.ctx, plan, CARDS.threeDS);
     const att = (await t.ctx.db.select().from(chargeAttempts).where(eq(chargeAttempts.invoiceId, r.invoiceId!)))[0]!;
-    const count = async () => (await t.ctx.db.select({ n: sql<number>`count(*)::int` }).from(gatewayNotifications))[0]?.n;
+    const count = async () =>
+      (await t.ctx.db.select({ n: sql<number>`count(*)::int` }).from(gatewayNotifications))[0]?.n;
     const n0 = await count();
     const body = bodyFor(att.orderNo, att.tradeNo ?? 'x', 'success');
     const wrongKey = await post(body, { signKey: 'not-the-key' });
@@ -83,8 +122,16 @@ describe('AsiaBill notifications', () => {
     expect(wrongKey.text).not.toBe('success');
     const stale = await post(body, { requestTime: Date.now() - 11 * 60_000 });
     expect(stale.status).toBe(401);
-    const headers = signNotification({ gatewayNo: t.config.gateway.gatewayNo, signKey: t.config.gateway.signKey, rawBody: body });
-    const tampered = await fetch(`${t.engine.httpUrl}/webhooks/asiabill`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: body.replace('"10.00"', '"0.01"') });
+    const headers = signNotification({
+      gatewayNo: t.config.gateway.gatewayNo,
+      signKey: t.config.gateway.signKey,
+      rawBody: body,
+    });
+    const tampered = await fetch(`${t.engine.httpUrl}/webhooks/asiabill`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: body.replace('"10.00"', '"0.01"'),
+    });
     expect(tampered.status).toBe(401);
     expect(await count()).toBe(n0);
     expect((await stateOf(r.subscriptionId)).attempt).toBe('pending');
@@ -93,7 +140,12 @@ describe('AsiaBill notifications', () => {
   it('a notification for an orderNo we do not know is kept, acknowledged, and used by the reconciler later', async () => {
     const res = await post(bodyFor('inv_unknown0000000000-1', '2027063000000000009999', 'success'));
     expect(res).toEqual({ status: 200, text: 'success' });
-    const row = (await t.ctx.db.select().from(gatewayNotifications).where(eq(gatewayNotifications.orderNo, 'inv_unknown0000000000-1')))[0];
+    const row = (
+      await t.ctx.db
+        .select()
+        .from(gatewayNotifications)
+        .where(eq(gatewayNotifications.orderNo, 'inv_unknown0000000000-1'))
+    )[0];
     expect(row?.result).toBe('unmatched');
   });
 });

@@ -11,7 +11,12 @@ import { testDatabaseUrl } from '../support/db.ts';
 describe('the demo (main job)', () => {
   it('runs a year against the sandbox and prints a summary that adds up', { timeout: 240_000 }, async () => {
     const lines: string[] = [];
-    const report = await runDemo({ databaseUrl: testDatabaseUrl(`billing_demo_test_${randomBytes(4).toString('hex')}`), redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', out: (l) => lines.push(l), dropAfter: true });
+    const report = await runDemo({
+      databaseUrl: testDatabaseUrl(`billing_demo_test_${randomBytes(4).toString('hex')}`),
+      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      out: (l) => lines.push(l),
+      dropAfter: true,
+    });
     const text = lines.join('\n');
 
     expect(text).toContain('OK: every successful charge is accounted for, none twice');
@@ -26,11 +31,21 @@ describe('the demo (main job)', () => {
     // A card that declines after its first charge is dunned out — unless the plan is yearly
     // and never renews within the demo's year.
     const cast = demoCustomers();
-    const declinesFirst = (c: (typeof cast)[number]) => ['threeds_abandon', 'soft_decline', 'hard_decline', 'generic_decline'].includes(c.card);
+    const declinesFirst = (c: (typeof cast)[number]) =>
+      ['threeds_abandon', 'soft_decline', 'hard_decline', 'generic_decline'].includes(c.card);
     const neverStarts = cast.filter((c) => declinesFirst(c) && c.plan !== 'trial-monthly').length;
-    const dunnedOut = cast.filter((c) => (declinesFirst(c) && c.plan === 'trial-monthly') || (c.card === 'approve_then_decline' && c.plan !== 'pro-yearly')).length;
-    expect(report.byStatus).toEqual({ active: cast.length - neverStarts - dunnedOut, incomplete_expired: neverStarts, canceled: dunnedOut });
-    for (const state of ['active', 'incomplete_expired', 'canceled']) expect(text).toMatch(new RegExp(`^${state}\\s+${report.byStatus[state]}$`, 'm'));
+    const dunnedOut = cast.filter(
+      (c) =>
+        (declinesFirst(c) && c.plan === 'trial-monthly') ||
+        (c.card === 'approve_then_decline' && c.plan !== 'pro-yearly'),
+    ).length;
+    expect(report.byStatus).toEqual({
+      active: cast.length - neverStarts - dunnedOut,
+      incomplete_expired: neverStarts,
+      canceled: dunnedOut,
+    });
+    for (const state of ['active', 'incomplete_expired', 'canceled'])
+      expect(text).toMatch(new RegExp(`^${state}\\s+${report.byStatus[state]}$`, 'm'));
 
     // Revenue lines are integers rendered per currency exponent.
     expect(text).toMatch(/^JPY\s+\d+\s+\d+ JPY$/m);

@@ -22,7 +22,9 @@ async function freePort(): Promise<number> {
 }
 
 describe('billing run', () => {
-  it('starts the whole engine (with the sandbox), reports healthy, and stops cleanly on SIGTERM', { timeout: 60_000 }, async () => {
+  it('starts the whole engine (with the sandbox), reports healthy, and stops cleanly on SIGTERM', {
+    timeout: 60_000,
+  }, async () => {
     const t = await createTestDatabase();
     const prefix = testQueuePrefix();
     const stateDir = mkdtempSync(join(tmpdir(), 'billing-run-'));
@@ -30,13 +32,25 @@ describe('billing run', () => {
     try {
       const [httpPort, sandboxPort] = [await freePort(), await freePort()];
       const child = spawn(process.execPath, ['bin/billing.mjs', 'run'], {
-        env: { ...process.env, DATABASE_URL: t.url, BILLING_QUEUE_PREFIX: prefix, BILLING_HTTP_PORT: String(httpPort), BILLING_SANDBOX_PORT: String(sandboxPort), BILLING_SANDBOX_STATE: stateFile, LOG_LEVEL: 'info' },
+        env: {
+          ...process.env,
+          DATABASE_URL: t.url,
+          BILLING_QUEUE_PREFIX: prefix,
+          BILLING_HTTP_PORT: String(httpPort),
+          BILLING_SANDBOX_PORT: String(sandboxPort),
+          BILLING_SANDBOX_STATE: stateFile,
+          LOG_LEVEL: 'info',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
       let stdout = '';
-      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
       let health: { status: string } | null = null;
@@ -44,7 +58,9 @@ describe('billing run', () => {
         try {
           const res = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
           if (res.status === 200) health = (await res.json()) as { status: string };
-        } catch { /* not listening yet */ }
+        } catch {
+          /* not listening yet */
+        }
         if (!health) await new Promise((r) => setTimeout(r, 100));
       }
       expect(health, `stdout: ${stdout}\nstderr: ${stderr}`).toEqual({ status: 'ok' });

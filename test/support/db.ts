@@ -6,8 +6,11 @@ import { openDatabase, type Database } from '../../src/db/client.ts';
 // The local Unix socket when there is one: the suite makes tens of thousands of small
 // queries, and on this kind of machine a loopback TCP round trip costs twice a socket's.
 const SOCKET_DIR = '/var/run/postgresql';
-const BASE = process.env.TEST_DATABASE_BASE_URL
-  ?? (existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`) ? `postgres://postgres@localhost/?host=${encodeURIComponent(SOCKET_DIR)}` : 'postgres://postgres@127.0.0.1:5432/');
+const BASE =
+  process.env.TEST_DATABASE_BASE_URL ??
+  (existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`)
+    ? `postgres://postgres@localhost/?host=${encodeURIComponent(SOCKET_DIR)}`
+    : 'postgres://postgres@127.0.0.1:5432/');
 
 /** A URL for a database of this name on the test server (not created). */
 export function testDatabaseUrl(name: string): string {

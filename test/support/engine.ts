@@ -34,7 +34,7 @@ export async function startTestEngine(opts: {
   logger?: Logger;
   sandboxNotify?: { delayMs?: number; retryScheduleMs?: number[]; duplicate?: boolean; reorder?: boolean };
   overrides?: Partial<AppContext>;
-} ): Promise<TestEngine> {
+}): Promise<TestEngine> {
   const t = await createTestDatabase();
   const prefix = testQueuePrefix();
   const config = loadConfig({
@@ -49,9 +49,15 @@ export async function startTestEngine(opts: {
   });
   const logger = opts.logger ?? silentLogger;
   const engine = await startEngine({
-    config, logger,
+    config,
+    logger,
     parts: { http: true, scheduler: true, charge: true, sandbox: true, ...opts.parts },
-    sandboxOptions: { port: 0, stateFile: undefined, logger, notify: { delayMs: 5, retryScheduleMs: [100, 200, 400, 800], ...opts.sandboxNotify } },
+    sandboxOptions: {
+      port: 0,
+      stateFile: undefined,
+      logger,
+      notify: { delayMs: 5, retryScheduleMs: [100, 200, 400, 800], ...opts.sandboxNotify },
+    },
     overrides: opts.overrides,
   });
   await setTestClock(engine.ctx.db, new Date(opts.start));
@@ -62,7 +68,12 @@ export async function startTestEngine(opts: {
     dbUrl: t.url,
     prefix,
     async advanceTo(iso, o = {}) {
-      await advanceTestClock(engine.ctx.db, engine.queues, { to: new Date(iso), wait: true, stepMs: o.stepMs ?? DAY_MS, timeoutMs: 30_000 });
+      await advanceTestClock(engine.ctx.db, engine.queues, {
+        to: new Date(iso),
+        wait: true,
+        stepMs: o.stepMs ?? DAY_MS,
+        timeoutMs: 30_000,
+      });
     },
     async stop() {
       await engine.close();
@@ -83,25 +94,58 @@ export const CARDS = {
 } as const;
 
 let planSeq = 0;
-export async function makePlan(ctx: AppContext, p: { amount?: string; currency?: string; interval?: string; intervalCount?: number; trialDays?: number; code?: string } = {}): Promise<string> {
+export async function makePlan(
+  ctx: AppContext,
+  p: {
+    amount?: string;
+    currency?: string;
+    interval?: string;
+    intervalCount?: number;
+    trialDays?: number;
+    code?: string;
+  } = {},
+): Promise<string> {
   planSeq += 1;
   const code = p.code ?? `plan-${planSeq}`;
   await createPlan(ctx, {
-    code, name: `Plan ${code}`, amount: p.amount ?? '10.00', currency: p.currency ?? 'USD', interval: p.interval ?? 'month',
-    intervalCount: p.intervalCount, trialDays: p.trialDays,
+    code,
+    name: `Plan ${code}`,
+    amount: p.amount ?? '10.00',
+    currency: p.currency ?? 'USD',
+    interval: p.interval ?? 'month',
+    intervalCount: p.intervalCount,
+    trialDays: p.trialDays,
   });
   return code;
 }
 
 let custSeq = 0;
-export async function makeCustomerWithCard(ctx: AppContext, card: string = CARDS.success): Promise<{ customerId: string; paymentMethodId: string }> {
+export async function makeCustomerWithCard(
+  ctx: AppContext,
+  card: string = CARDS.success,
+): Promise<{ customerId: string; paymentMethodId: string }> {
   custSeq += 1;
-  const c = await createCustomer(ctx, { email: `c${custSeq}@example.com`, firstName: 'Test', lastName: `Customer${custSeq}` });
-  const pm = await addCardPaymentMethod(ctx, { customerId: c.id, cardNumber: card, expMonth: '12', expYear: '2035', cvc: '123' });
+  const c = await createCustomer(ctx, {
+    email: `c${custSeq}@example.com`,
+    firstName: 'Test',
+    lastName: `Customer${custSeq}`,
+  });
+  const pm = await addCardPaymentMethod(ctx, {
+    customerId: c.id,
+    cardNumber: card,
+    expMonth: '12',
+    expYear: '2035',
+    cvc: '123',
+  });
   return { customerId: c.id, paymentMethodId: pm.id };
 }
 
-export async function subscribe(ctx: AppContext, planCode: string, card: string = CARDS.success, opts: { timeZone?: string; start?: Date } = {}): Promise<CreateSubscriptionResult> {
+export async function subscribe(
+  ctx: AppContext,
+  planCode: string,
+  card: string = CARDS.success,
+  opts: { timeZone?: string; start?: Date } = {},
+): Promise<CreateSubscriptionResult> {
   const { customerId, paymentMethodId } = await makeCustomerWithCard(ctx, card);
   return createSubscription(ctx, { customerId, planCode, paymentMethodId, timeZone: opts.timeZone, start: opts.start });
 }

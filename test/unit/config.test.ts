@@ -7,28 +7,62 @@ describe('configuration from the environment', () => {
     expect(c.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/billing');
     expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(c.clock).toBe('system');
-    expect(c.gateway).toMatchObject({ kind: 'sandbox', gatewayNo: SANDBOX_GATEWAY_NO, paymentUrl: 'http://127.0.0.1:8091/V2022-03' });
+    expect(c.gateway).toMatchObject({
+      kind: 'sandbox',
+      gatewayNo: SANDBOX_GATEWAY_NO,
+      paymentUrl: 'http://127.0.0.1:8091/V2022-03',
+    });
   });
 
   it('uses AsiaBill when all four variables are set', () => {
     const c = loadConfig({
-      ASIABILL_PAYMENT_URL: 'https://testpay.asiabill.com/V2022-03', ASIABILL_OPENAPI_URL: 'https://api-uat.asiabill.com/openApi/V2022-03',
-      ASIABILL_GATEWAY_NO: '12246002', ASIABILL_SIGN_KEY: 'k',
+      ASIABILL_PAYMENT_URL: 'https://testpay.asiabill.com/V2022-03',
+      ASIABILL_OPENAPI_URL: 'https://api-uat.asiabill.com/openApi/V2022-03',
+      ASIABILL_GATEWAY_NO: '12246002',
+      ASIABILL_SIGN_KEY: 'k',
     });
-    expect(c.gateway).toMatchObject({ kind: 'asiabill', gatewayNo: '12246002', openapiUrl: 'https://api-uat.asiabill.com/openApi/V2022-03' });
+    expect(c.gateway).toMatchObject({
+      kind: 'asiabill',
+      gatewayNo: '12246002',
+      openapiUrl: 'https://api-uat.asiabill.com/openApi/V2022-03',
+    });
   });
 
   it('refuses a partial AsiaBill configuration instead of silently using the sandbox', () => {
-    const err = (() => { try { loadConfig({ ASIABILL_SIGN_KEY: 'k' }); } catch (e) { return e; } return null; })();
+    const err = (() => {
+      try {
+        loadConfig({ ASIABILL_SIGN_KEY: 'k' });
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['ASIABILL_PAYMENT_URL', 'ASIABILL_OPENAPI_URL', 'ASIABILL_GATEWAY_NO']);
+    expect((err as ConfigError).problems.map((p) => p.split(':')[0])).toEqual([
+      'ASIABILL_PAYMENT_URL',
+      'ASIABILL_OPENAPI_URL',
+      'ASIABILL_GATEWAY_NO',
+    ]);
   });
 
   it('reports every bad variable by name, at once', () => {
-    const err = (() => { try { loadConfig({ DATABASE_URL: 'not a url', BILLING_CLOCK: 'sundial', BILLING_HTTP_PORT: '70000', ASIABILL_GATEWAY_NO: '123' }); } catch (e) { return e; } return null; })() as ConfigError;
+    const err = (() => {
+      try {
+        loadConfig({
+          DATABASE_URL: 'not a url',
+          BILLING_CLOCK: 'sundial',
+          BILLING_HTTP_PORT: '70000',
+          ASIABILL_GATEWAY_NO: '123',
+        });
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })() as ConfigError;
     expect(err).toBeInstanceOf(ConfigError);
     const names = err.problems.map((p) => p.split(':')[0]);
-    for (const n of ['DATABASE_URL', 'BILLING_CLOCK', 'BILLING_HTTP_PORT', 'ASIABILL_GATEWAY_NO']) expect(names).toContain(n);
+    for (const n of ['DATABASE_URL', 'BILLING_CLOCK', 'BILLING_HTTP_PORT', 'ASIABILL_GATEWAY_NO'])
+      expect(names).toContain(n);
     expect(err.message).toContain('BILLING_CLOCK');
   });
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { ValidationError } from '../../src/errors.ts';
 import {
   CURRENCY_EXPONENTS,
   type Money,
@@ -22,14 +21,31 @@ import {
 } from '../../src/money.ts';
 import { validationError } from '../support/validation.ts';
 
-
 const CODES = Object.keys(CURRENCY_EXPONENTS);
 
 describe('CURRENCY_EXPONENTS', () => {
   it('covers the active ISO 4217 list with the right exponents', () => {
     expect(CODES.length).toBeGreaterThanOrEqual(150);
     for (const code of CODES) expect(code).toMatch(/^[A-Z]{3}$/);
-    for (const code of ['JPY', 'KRW', 'VND', 'CLP', 'ISK', 'UGX', 'XAF', 'XOF', 'XPF', 'BIF', 'DJF', 'GNF', 'KMF', 'PYG', 'RWF', 'VUV', 'UYI']) {
+    for (const code of [
+      'JPY',
+      'KRW',
+      'VND',
+      'CLP',
+      'ISK',
+      'UGX',
+      'XAF',
+      'XOF',
+      'XPF',
+      'BIF',
+      'DJF',
+      'GNF',
+      'KMF',
+      'PYG',
+      'RWF',
+      'VUV',
+      'UYI',
+    ]) {
       expect([code, CURRENCY_EXPONENTS[code]]).toEqual([code, 0]);
     }
     for (const code of ['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND']) {
@@ -117,7 +133,9 @@ describe('parseAmount / parseMoney examples', () => {
 describe('parse rejections', () => {
   it('too many decimals for the currency', () => {
     const err = validationError(() => parseAmount('19.999', 'USD'), 'amount', 'ISO 4217 exponent');
-    expect(err.message).toBe('amount: "19.999" has 3 decimal places but USD allows at most 2 (rule: ISO 4217 exponent)');
+    expect(err.message).toBe(
+      'amount: "19.999" has 3 decimal places but USD allows at most 2 (rule: ISO 4217 exponent)',
+    );
     validationError(() => parseMoney('1500.5 JPY'), 'amount', 'ISO 4217 exponent');
     // Even zero decimals are refused for JPY: the user typed something JPY does not have.
     validationError(() => parseMoney('1500.00 JPY'), 'amount', 'ISO 4217 exponent');
@@ -232,11 +250,23 @@ describe('AsiaBill orderAmount', () => {
   });
 
   it('refuses to round 3- and 4-decimal amounts', () => {
-    const err = validationError(() => toAsiabillOrderAmount({ amount: 1505, currency: 'KWD' }), 'orderAmount', 'at most 2 decimals');
+    const err = validationError(
+      () => toAsiabillOrderAmount({ amount: 1505, currency: 'KWD' }),
+      'orderAmount',
+      'at most 2 decimals',
+    );
     expect(err.message).toContain('1.505 KWD');
     validationError(() => toAsiabillOrderAmount({ amount: 1, currency: 'KWD' }), 'orderAmount', 'at most 2 decimals');
-    validationError(() => toAsiabillOrderAmount({ amount: 123401, currency: 'CLF' }), 'orderAmount', 'at most 2 decimals');
-    validationError(() => toAsiabillOrderAmount({ amount: 123410, currency: 'CLF' }), 'orderAmount', 'at most 2 decimals');
+    validationError(
+      () => toAsiabillOrderAmount({ amount: 123401, currency: 'CLF' }),
+      'orderAmount',
+      'at most 2 decimals',
+    );
+    validationError(
+      () => toAsiabillOrderAmount({ amount: 123410, currency: 'CLF' }),
+      'orderAmount',
+      'at most 2 decimals',
+    );
   });
 
   it('refuses negative amounts', () => {
@@ -284,14 +314,25 @@ describe('assertPositive / arithmetic', () => {
   });
 
   it('addMoney adds integers and enforces one currency', () => {
-    expect(addMoney({ amount: 1999, currency: 'USD' }, { amount: 1, currency: 'USD' })).toEqual({ amount: 2000, currency: 'USD' });
-    validationError(() => addMoney({ amount: 1, currency: 'USD' }, { amount: 1, currency: 'EUR' }), 'currency', 'same currency');
+    expect(addMoney({ amount: 1999, currency: 'USD' }, { amount: 1, currency: 'USD' })).toEqual({
+      amount: 2000,
+      currency: 'USD',
+    });
+    validationError(
+      () => addMoney({ amount: 1, currency: 'USD' }, { amount: 1, currency: 'EUR' }),
+      'currency',
+      'same currency',
+    );
     validationError(
       () => addMoney({ amount: Number.MAX_SAFE_INTEGER, currency: 'JPY' }, { amount: 1, currency: 'JPY' }),
       'amount',
       'safe integer',
     );
-    validationError(() => addMoney({ amount: 0.5, currency: 'USD' }, { amount: 1, currency: 'USD' }), 'amount', 'safe integer');
+    validationError(
+      () => addMoney({ amount: 0.5, currency: 'USD' }, { amount: 1, currency: 'USD' }),
+      'amount',
+      'safe integer',
+    );
   });
 
   it('sums the classic float trap exactly', () => {

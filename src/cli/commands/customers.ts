@@ -16,7 +16,9 @@ interface CreateOptions extends JsonFlag {
 }
 
 export function register(program: Command, deps: CliDeps): void {
-  const customers = program.command('customers').description('customers (each one is mirrored as an AsiaBill customer)');
+  const customers = program
+    .command('customers')
+    .description('customers (each one is mirrored as an AsiaBill customer)');
 
   withJson(customers.command('create'))
     .description('create a customer here and at AsiaBill')
@@ -26,13 +28,15 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--phone <phone>', 'phone number (at most 50 characters)')
     .option('--external-ref <ref>', 'your own unique id for this customer (at most 200 characters)')
     .action(async (opts: CreateOptions) => {
-      const customer = await deps.withContext((ctx) => createCustomer(ctx, {
-        email: opts.email,
-        firstName: opts.firstName,
-        lastName: opts.lastName,
-        ...(opts.phone !== undefined ? { phone: opts.phone } : {}),
-        ...(opts.externalRef !== undefined ? { externalRef: opts.externalRef } : {}),
-      }));
+      const customer = await deps.withContext((ctx) =>
+        createCustomer(ctx, {
+          email: opts.email,
+          firstName: opts.firstName,
+          lastName: opts.lastName,
+          ...(opts.phone !== undefined ? { phone: opts.phone } : {}),
+          ...(opts.externalRef !== undefined ? { externalRef: opts.externalRef } : {}),
+        }),
+      );
       emit(deps.out, opts.json, customerJson(customer), () => formatKeyValue(customerDetails(customer)));
     });
 

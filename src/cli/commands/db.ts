@@ -14,10 +14,12 @@ export function register(program: Command, deps: CliDeps): void {
       const result = await migrateDatabase(url.toString());
       // Host and name only: the URL may carry a password.
       const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
-      emit(deps.out, opts.json, { database, host: url.host, created: result.created, migrated: true }, () => formatKeyValue([
-        ['database', `${database} on ${url.host}`],
-        ['created', result.created ? 'yes (it did not exist)' : 'no (it already existed)'],
-        ['migrations', 'applied (all pending migrations are now in place)'],
-      ]));
+      emit(deps.out, opts.json, { database, host: url.host, created: result.created, migrated: true }, () =>
+        formatKeyValue([
+          ['database', `${database} on ${url.host}`],
+          ['created', result.created ? 'yes (it did not exist)' : 'no (it already existed)'],
+          ['migrations', 'applied (all pending migrations are now in place)'],
+        ]),
+      );
     });
 }

@@ -26,15 +26,28 @@ type AddRequest =
   | { form: 'asiabill'; asiabillPaymentMethodId: string };
 
 const CARD_OPTIONS = [
-  ['cardNumber', '--card-number'], ['expMonth', '--exp-month'], ['expYear', '--exp-year'], ['cvc', '--cvc'],
+  ['cardNumber', '--card-number'],
+  ['expMonth', '--exp-month'],
+  ['expYear', '--exp-year'],
+  ['cvc', '--cvc'],
 ] as const;
 const ADDRESS_OPTIONS = [
-  ['line1', '--line1'], ['city', '--city'], ['country', '--country'], ['postalCode', '--postal-code'], ['state', '--state'],
+  ['line1', '--line1'],
+  ['city', '--city'],
+  ['country', '--country'],
+  ['postalCode', '--postal-code'],
+  ['state', '--state'],
 ] as const;
-const REQUIRED_ADDRESS_OPTIONS = [['line1', '--line1'], ['city', '--city'], ['country', '--country']] as const;
+const REQUIRED_ADDRESS_OPTIONS = [
+  ['line1', '--line1'],
+  ['city', '--city'],
+  ['country', '--country'],
+] as const;
 
 export function register(program: Command, deps: CliDeps): void {
-  const pms = program.command('payment-methods').description("customers' stored cards (only AsiaBill references and masked details are kept)");
+  const pms = program
+    .command('payment-methods')
+    .description("customers' stored cards (only AsiaBill references and masked details are kept)");
 
   // Card numbers on a command line end up in shell history and `ps` output. This form is
   // for PCI-scoped operators and the sandbox; production card capture uses AsiaBill's
@@ -54,9 +67,18 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--asiabill-id <pm>', 'an AsiaBill payment method id (pm_…) created by the browser SDK')
     .action(async (opts: AddOptions) => {
       const request = readAddRequest(opts);
-      const stored = await deps.withContext((ctx) => request.form === 'card'
-        ? addCardPaymentMethod(ctx, { customerId: opts.customer, ...request.card, ...(request.billing !== undefined ? { billing: request.billing } : {}) })
-        : registerPaymentMethod(ctx, { customerId: opts.customer, asiabillPaymentMethodId: request.asiabillPaymentMethodId }));
+      const stored = await deps.withContext((ctx) =>
+        request.form === 'card'
+          ? addCardPaymentMethod(ctx, {
+              customerId: opts.customer,
+              ...request.card,
+              ...(request.billing !== undefined ? { billing: request.billing } : {}),
+            })
+          : registerPaymentMethod(ctx, {
+              customerId: opts.customer,
+              asiabillPaymentMethodId: request.asiabillPaymentMethodId,
+            }),
+      );
       emit(deps.out, opts.json, paymentMethodJson(stored), () => formatKeyValue(paymentMethodDetails(stored)));
     });
 
@@ -77,24 +99,40 @@ function readAddRequest(opts: AddOptions): AddRequest {
   const addressGiven = given(ADDRESS_OPTIONS);
   if (opts.asiabillId !== undefined) {
     if (cardGiven.length > 0 || addressGiven.length > 0) {
-      throw new ValidationError('--asiabill-id', 'exactly one form', `cannot be combined with ${[...cardGiven, ...addressGiven].join(', ')}: give either card details or --asiabill-id`);
+      throw new ValidationError(
+        '--asiabill-id',
+        'exactly one form',
+        `cannot be combined with ${[...cardGiven, ...addressGiven].join(', ')}: give either card details or --asiabill-id`,
+      );
     }
     return { form: 'asiabill', asiabillPaymentMethodId: opts.asiabillId };
   }
   if (cardGiven.length === 0) {
-    throw new ValidationError('--card-number', 'exactly one form', 'give either card details (--card-number, --exp-month, --exp-year, --cvc) or --asiabill-id');
+    throw new ValidationError(
+      '--card-number',
+      'exactly one form',
+      'give either card details (--card-number, --exp-month, --exp-year, --cvc) or --asiabill-id',
+    );
   }
   const missingCard = CARD_OPTIONS.filter(([key]) => opts[key] === undefined).map(([, flag]) => flag);
   const first = missingCard[0];
   if (first !== undefined) {
-    throw new ValidationError(first, 'required with --card-number', `missing ${missingCard.join(', ')} (card details need --card-number, --exp-month, --exp-year and --cvc)`);
+    throw new ValidationError(
+      first,
+      'required with --card-number',
+      `missing ${missingCard.join(', ')} (card details need --card-number, --exp-month, --exp-year and --cvc)`,
+    );
   }
   let billing: BillingAddressInput | undefined;
   if (addressGiven.length > 0) {
     const missingAddress = REQUIRED_ADDRESS_OPTIONS.filter(([key]) => opts[key] === undefined).map(([, flag]) => flag);
     const firstMissing = missingAddress[0];
     if (firstMissing !== undefined) {
-      throw new ValidationError(firstMissing, 'complete address', `missing ${missingAddress.join(', ')} (a billing address needs at least --line1, --city and --country)`);
+      throw new ValidationError(
+        firstMissing,
+        'complete address',
+        `missing ${missingAddress.join(', ')} (a billing address needs at least --line1, --city and --country)`,
+      );
     }
     billing = {
       line1: opts.line1 ?? '',
@@ -106,7 +144,12 @@ function readAddRequest(opts: AddOptions): AddRequest {
   }
   return {
     form: 'card',
-    card: { cardNumber: opts.cardNumber ?? '', expMonth: opts.expMonth ?? '', expYear: opts.expYear ?? '', cvc: opts.cvc ?? '' },
+    card: {
+      cardNumber: opts.cardNumber ?? '',
+      expMonth: opts.expMonth ?? '',
+      expYear: opts.expYear ?? '',
+      cvc: opts.cvc ?? '',
+    },
     billing,
   };
 }

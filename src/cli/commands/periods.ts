@@ -24,7 +24,10 @@ interface PeriodsOptions extends JsonFlag {
 export function register(program: Command, deps: CliDeps): void {
   withJson(program.command('periods'))
     .description('print the next period boundaries of a billing schedule')
-    .requiredOption('--anchor <when>', 'first boundary: 2025-01-31, 2025-01-31T10:00:00 (local to --timezone) or with an offset')
+    .requiredOption(
+      '--anchor <when>',
+      'first boundary: 2025-01-31, 2025-01-31T10:00:00 (local to --timezone) or with an offset',
+    )
     .requiredOption('--interval <unit>', 'day, week, month or year')
     .option('--interval-count <n>', 'N intervals per period', '1')
     .option('--timezone <zone>', 'IANA time zone of the schedule', 'UTC')
@@ -34,9 +37,14 @@ export function register(program: Command, deps: CliDeps): void {
       const zone = validateTimeZone(opts.timezone, '--timezone');
       const anchor = parseAnchor(opts.anchor, zone, '--anchor');
       const interval = parseInterval(opts.interval, '--interval');
-      const intervalCount = parseIntegerOption(opts.intervalCount, '--interval-count', { min: 1, max: MAX_INTERVAL_COUNT[interval] });
+      const intervalCount = parseIntegerOption(opts.intervalCount, '--interval-count', {
+        min: 1,
+        max: MAX_INTERVAL_COUNT[interval],
+      });
       const count = parseIntegerOption(opts.count, '--count', { min: 1, max: MAX_PERIODS_COUNT });
-      const boundaries = nextBoundaries({ anchor, interval, intervalCount, timeZone: zone }, count).map((d) => formatInZone(d, zone));
+      const boundaries = nextBoundaries({ anchor, interval, intervalCount, timeZone: zone }, count).map((d) =>
+        formatInZone(d, zone),
+      );
       emit(deps.out, opts.json, boundaries, () => boundaries);
     });
 }

@@ -6,7 +6,12 @@ import { createSubscription } from '../../subscriptions/create.ts';
 import { cancelSubscription } from '../../subscriptions/cancel.ts';
 import { getSubscription, listSubscriptions, parseStatus } from '../../subscriptions/queries.ts';
 import { parseAnchor, validateTimeZone } from '../../billing/periods.ts';
-import { SUBSCRIPTION_COLUMNS, subscriptionDetailJson, subscriptionDetailLines, subscriptionJson } from '../views/subscription.ts';
+import {
+  SUBSCRIPTION_COLUMNS,
+  subscriptionDetailJson,
+  subscriptionDetailLines,
+  subscriptionJson,
+} from '../views/subscription.ts';
 
 interface CreateOptions extends JsonFlag {
   customer: string;
@@ -24,24 +29,48 @@ export function register(program: Command, deps: CliDeps): void {
     .requiredOption('--customer <id>', 'customer id (cust_…)')
     .requiredOption('--plan <code>', 'plan code (its newest active version is used)')
     .requiredOption('--payment-method <id>', 'payment method id (card_…) of that customer')
-    .option('--start <iso>', 'billing anchor: a date or date-time, local to --timezone unless it has an offset (default: now)')
+    .option(
+      '--start <iso>',
+      'billing anchor: a date or date-time, local to --timezone unless it has an offset (default: now)',
+    )
     .option('--timezone <zone>', 'IANA time zone the periods are computed in (default UTC)')
     .action(async (opts: CreateOptions) => {
       const timeZone = validateTimeZone(opts.timezone ?? 'UTC', '--timezone');
       const start = opts.start === undefined ? undefined : parseAnchor(opts.start, timeZone, '--start');
-      const r = await deps.withContext((ctx) => createSubscription(ctx, {
-        customerId: opts.customer, planCode: opts.plan, paymentMethodId: opts.paymentMethod, start, timeZone,
-      }));
-      const charge = r.charge?.kind === 'attempted'
-        ? { orderNo: r.charge.orderNo, tokenType: r.charge.tokenType, status: r.charge.status, orderInfo: r.charge.orderInfo ?? null }
-        : null;
-      emit(deps.out, opts.json, { id: r.subscriptionId, status: r.status, invoiceId: r.invoiceId, redirectUrl: r.redirectUrl, charge }, () => formatKeyValue([
-        ['id', r.subscriptionId],
-        ['status', r.status],
-        ['first invoice', r.invoiceId ?? '- (trialing: first charge at trial end)'],
-        ['first charge', charge ? `${charge.tokenType} ${charge.status}${charge.orderInfo ? ` (${charge.orderInfo})` : ''}` : '-'],
-        ...(r.redirectUrl ? [['3-D Secure', `send the customer to ${r.redirectUrl}`] as [string, string]] : []),
-      ]));
+      const r = await deps.withContext((ctx) =>
+        createSubscription(ctx, {
+          customerId: opts.customer,
+          planCode: opts.plan,
+          paymentMethodId: opts.paymentMethod,
+          start,
+          timeZone,
+        }),
+      );
+      const charge =
+        r.charge?.kind === 'attempted'
+          ? {
+              orderNo: r.charge.orderNo,
+              tokenType: r.charge.tokenType,
+              status: r.charge.status,
+              orderInfo: r.charge.orderInfo ?? null,
+            }
+          : null;
+      emit(
+        deps.out,
+        opts.json,
+        { id: r.subscriptionId, status: r.status, invoiceId: r.invoiceId, redirectUrl: r.redirectUrl, charge },
+        () =>
+          formatKeyValue([
+            ['id', r.subscriptionId],
+            ['status', r.status],
+            ['first invoice', r.invoiceId ?? '- (trialing: first charge at trial end)'],
+            [
+              'first charge',
+              charge ? `${charge.tokenType} ${charge.status}${charge.orderInfo ? ` (${charge.orderInfo})` : ''}` : '-',
+            ],
+            ...(r.redirectUrl ? [['3-D Secure', `send the customer to ${r.redirectUrl}`] as [string, string]] : []),
+          ]),
+      );
     });
 
   withJson(subs.command('list'))
@@ -50,7 +79,9 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--customer <id>', 'only this customer')
     .action(async (opts: JsonFlag & { status?: string; customer?: string }) => {
       if (opts.status !== undefined) parseStatus(opts.status, '--status');
-      const rows = await deps.withContext((ctx) => listSubscriptions(ctx.db, { status: opts.status, customerId: opts.customer }));
+      const rows = await deps.withContext((ctx) =>
+        listSubscriptions(ctx.db, { status: opts.status, customerId: opts.customer }),
+      );
       emit(deps.out, opts.json, rows.map(subscriptionJson), () => formatTable(SUBSCRIPTION_COLUMNS, rows));
     });
 
@@ -67,9 +98,13 @@ export function register(program: Command, deps: CliDeps): void {
     .argument('<id>', 'subscription id (sub_…)')
     .option('--at-period-end', 'keep it until the current period ends')
     .action(async (id: string, opts: JsonFlag & { atPeriodEnd?: boolean }) => {
-      const r = await deps.withContext((ctx) => cancelSubscription(ctx, id, { atPeriodEnd: opts.atPeriodEnd === true }));
+      const r = await deps.withContext((ctx) =>
+        cancelSubscription(ctx, id, { atPeriodEnd: opts.atPeriodEnd === true }),
+      );
       emit(deps.out, opts.json, { id, status: r.status, cancelAtPeriodEnd: r.cancelAtPeriodEnd }, () => [
-        r.cancelAtPeriodEnd ? `subscription ${id} will cancel at the end of its current period` : `subscription ${id} canceled`,
+        r.cancelAtPeriodEnd
+          ? `subscription ${id} will cancel at the end of its current period`
+          : `subscription ${id} canceled`,
       ]);
     });
 }

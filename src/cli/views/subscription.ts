@@ -17,7 +17,11 @@ export function subscriptionJson(s: SubscriptionView): JsonObject {
     intervalCount: s.intervalCount,
     timeZone: s.timeZone,
     anchor: formatInZone(s.anchor, s.timeZone),
-    currentPeriod: { index: s.currentPeriodIndex, start: formatInZone(s.currentPeriodStart, s.timeZone), end: formatInZone(s.currentPeriodEnd, s.timeZone) },
+    currentPeriod: {
+      index: s.currentPeriodIndex,
+      start: formatInZone(s.currentPeriodStart, s.timeZone),
+      end: formatInZone(s.currentPeriodEnd, s.timeZone),
+    },
     nextRenewalAt: s.nextRenewalAt ? formatInZone(s.nextRenewalAt, s.timeZone) : null,
     cancelAtPeriodEnd: s.cancelAtPeriodEnd,
     canceledAt: s.canceledAt?.toISOString() ?? null,
@@ -50,8 +54,15 @@ export function subscriptionDetailJson(d: SubscriptionDetail): JsonObject {
       nextAttemptAt: i.nextAttemptAt?.toISOString() ?? null,
       paidAt: i.paidAt?.toISOString() ?? null,
       attempts: i.attempts.map((a) => ({
-        id: a.id, attemptNo: a.attemptNo, orderNo: a.orderNo, tokenType: a.tokenType, status: a.status,
-        tradeNo: a.tradeNo, orderInfo: a.orderInfo, redirectUrl: a.redirectUrl, requestTime: a.requestTime.toISOString(),
+        id: a.id,
+        attemptNo: a.attemptNo,
+        orderNo: a.orderNo,
+        tokenType: a.tokenType,
+        status: a.status,
+        tradeNo: a.tradeNo,
+        orderInfo: a.orderInfo,
+        redirectUrl: a.redirectUrl,
+        requestTime: a.requestTime.toISOString(),
       })),
     })),
   };
@@ -68,7 +79,10 @@ export function subscriptionDetailLines(d: SubscriptionDetail): string[] {
     ['billed', describeInterval(s.interval, s.intervalCount)],
     ['time zone', s.timeZone],
     ['anchor', formatInZone(s.anchor, s.timeZone)],
-    ['current period', `${formatInZone(s.currentPeriodStart, s.timeZone)} → ${formatInZone(s.currentPeriodEnd, s.timeZone)}`],
+    [
+      'current period',
+      `${formatInZone(s.currentPeriodStart, s.timeZone)} → ${formatInZone(s.currentPeriodEnd, s.timeZone)}`,
+    ],
     ['next renewal', s.nextRenewalAt ? formatInZone(s.nextRenewalAt, s.timeZone) : cell(null)],
     ['cancel at period end', s.cancelAtPeriodEnd ? 'yes' : 'no'],
   ];
@@ -88,4 +102,3 @@ const INVOICE_COLUMNS = (zone: string): readonly Column<InvoiceWithAttempts>[] =
   { header: 'ATTEMPTS', value: (i) => cell(i.attempts.map((a) => `${a.tokenType}:${a.status}`).join(' ')) },
   { header: 'ID', value: (i) => i.id },
 ];
-

@@ -38,7 +38,11 @@ async function capture(p: Promise<unknown>): Promise<void> {
 
 beforeAll(async () => {
   const destination = { write: (line: string) => void logs.push(line) };
-  sandbox = await startSandbox({ port: 0, logger: createLogger({ level: 'debug', name: 'sandbox', destination }), notify: { delayMs: 5, retryScheduleMs: [10] } });
+  sandbox = await startSandbox({
+    port: 0,
+    logger: createLogger({ level: 'debug', name: 'sandbox', destination }),
+    notify: { delayMs: 5, retryScheduleMs: [10] },
+  });
   client = clientFor(sandbox, { logger: createLogger({ level: 'debug', name: 'client', destination }) });
   receiver = await startReceiver();
 });
@@ -51,23 +55,79 @@ describe('card data never leaks', () => {
   it('runs a full card-handling session', async () => {
     const customer = await client.createCustomer({ email: 'pan@example.com', firstName: 'P', lastName: 'AN' });
     for (const [i, cardNo] of [...Object.values(CARDS), '5555555555554444', '378282246310005'].entries()) {
-      const pm = await client.createPaymentMethod({ billingDetail: billingDetail(), card: card(cardNo, i % 2 ? CVC_A : CVC_B), customerId: customer.customerId });
-      await capture(client.confirmCharge(chargeRequest({ customerId: customer.customerId, customerPaymentMethodId: pm.customerPaymentMethodId, tokenType: 'InitRecurring', callbackUrl: receiver.url })));
-      await capture(client.confirmCharge(chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: card(cardNo, CVC_A) }, callbackUrl: receiver.url })));
+      const pm = await client.createPaymentMethod({
+        billingDetail: billingDetail(),
+        card: card(cardNo, i % 2 ? CVC_A : CVC_B),
+        customerId: customer.customerId,
+      });
+      await capture(
+        client.confirmCharge(
+          chargeRequest({
+            customerId: customer.customerId,
+            customerPaymentMethodId: pm.customerPaymentMethodId,
+            tokenType: 'InitRecurring',
+            callbackUrl: receiver.url,
+          }),
+        ),
+      );
+      await capture(
+        client.confirmCharge(
+          chargeRequest({
+            customerPaymentMethod: { billingDetail: billingDetail(), card: card(cardNo, CVC_A) },
+            callbackUrl: receiver.url,
+          }),
+        ),
+      );
     }
     // 3-D Secure raw card bound on completion.
     const threeDs = await client.confirmCharge(
-      chargeRequest({ customerId: customer.customerId, tokenType: 'InitRecurring', customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.threeDs, CVC_A) } }),
+      chargeRequest({
+        customerId: customer.customerId,
+        tokenType: 'InitRecurring',
+        customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.threeDs, CVC_A) },
+      }),
     );
     await sandbox.completeThreeDS(threeDs.tradeNo ?? '', 'success');
 
     // Client-side validation errors on bad cards.
-    await capture(client.confirmCharge(chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: { ...card(CARDS.success), cardSecurityCode: '73915' } } })));
-    await capture(client.confirmCharge(chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: { ...card('42424242424242424242'), cardSecurityCode: CVC_A } } })));
-    await capture(client.createPaymentMethod({ billingDetail: billingDetail(), card: { ...card(CARDS.success, CVC_A), cardExpireMonth: '13' } }));
+    await capture(
+      client.confirmCharge(
+        chargeRequest({
+          customerPaymentMethod: {
+            billingDetail: billingDetail(),
+            card: { ...card(CARDS.success), cardSecurityCode: '73915' },
+          },
+        }),
+      ),
+    );
+    await capture(
+      client.confirmCharge(
+        chargeRequest({
+          customerPaymentMethod: {
+            billingDetail: billingDetail(),
+            card: { ...card('42424242424242424242'), cardSecurityCode: CVC_A },
+          },
+        }),
+      ),
+    );
+    await capture(
+      client.createPaymentMethod({
+        billingDetail: billingDetail(),
+        card: { ...card(CARDS.success, CVC_A), cardExpireMonth: '13' },
+      }),
+    );
     // Gateway-side refusals: a Luhn failure, and a raw request that skips client validation.
-    await capture(client.createPaymentMethod({ billingDetail: billingDetail(), card: card('4242424242424241', CVC_A) }));
-    const body = JSON.stringify(chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: { ...card(CARDS.success), cardSecurityCode: '7391x' } } }));
+    await capture(
+      client.createPaymentMethod({ billingDetail: billingDetail(), card: card('4242424242424241', CVC_A) }),
+    );
+    const body = JSON.stringify(
+      chargeRequest({
+        customerPaymentMethod: {
+          billingDetail: billingDetail(),
+          card: { ...card(CARDS.success), cardSecurityCode: '7391x' },
+        },
+      }),
+    );
     const requestId = randomUUID().toUpperCase();
     const requestTime = String(Date.now());
     const res = await fetch(`${sandbox.paymentUrl}/confirmCharge`, {
@@ -76,7 +136,13 @@ describe('card data never leaks', () => {
         'gateway-no': sandbox.gatewayNo,
         'request-id': requestId,
         'request-time': requestTime,
-        'sign-info': signRequest({ gatewayNo: sandbox.gatewayNo, requestId, requestTime, rawBody: body, signKey: sandbox.signKey }),
+        'sign-info': signRequest({
+          gatewayNo: sandbox.gatewayNo,
+          requestId,
+          requestTime,
+          rawBody: body,
+          signKey: sandbox.signKey,
+        }),
         'Content-Type': 'application/json',
       },
       body,
@@ -107,7 +173,8 @@ describe('card data never leaks', () => {
       expect(suspects, `${where} contains Luhn-valid card-like numbers`).toEqual([]);
       // No security-code field carrying a value (its *name* in an error message is fine).
       expect(text, where).not.toMatch(/(cardSecurityCode|securityCode|cvc|cvv)\\?"?\s*[:=]\s*\\?"?\d/i);
-      for (const cvc of [CVC_A, '73915', '7391x']) expect(text.includes(`"${cvc}"`), `${where} contains a CVC value`).toBe(false);
+      for (const cvc of [CVC_A, '73915', '7391x'])
+        expect(text.includes(`"${cvc}"`), `${where} contains a CVC value`).toBe(false);
     }
   });
 });

@@ -1,5 +1,5 @@
 /** confirmCharge, checkout, refunds and transaction lookups against the sandbox's test cards. */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
 import type { AsiabillClient } from '../../../src/asiabill/client.ts';
 import { AsiabillApiError, UnknownOutcomeError } from '../../../src/asiabill/errors.ts';
@@ -17,12 +17,23 @@ useSandbox((s, c) => {
 
 async function customerWithCard(cardNo: string): Promise<{ customer: Customer; pm: PaymentMethod }> {
   const customer = await client.createCustomer({ email: 'buyer@example.com', firstName: 'Buyer', lastName: 'One' });
-  const pm = await client.createPaymentMethod({ billingDetail: billingDetail(), card: card(cardNo), customerId: customer.customerId });
+  const pm = await client.createPaymentMethod({
+    billingDetail: billingDetail(),
+    card: card(cardNo),
+    customerId: customer.customerId,
+  });
   return { customer, pm };
 }
 
-function withPm(x: { customer: Customer; pm: PaymentMethod }, f: Partial<ConfirmChargeRequest> = {}): ConfirmChargeRequest {
-  return chargeRequest({ customerId: x.customer.customerId, customerPaymentMethodId: x.pm.customerPaymentMethodId, ...f });
+function withPm(
+  x: { customer: Customer; pm: PaymentMethod },
+  f: Partial<ConfirmChargeRequest> = {},
+): ConfirmChargeRequest {
+  return chargeRequest({
+    customerId: x.customer.customerId,
+    customerPaymentMethodId: x.pm.customerPaymentMethodId,
+    ...f,
+  });
 }
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
@@ -39,11 +50,28 @@ describe('card outcomes', () => {
     const x = await customerWithCard(CARDS.success);
     const req = withPm(x, { remark: 'plan pro', orderAmount: '49.00' });
     const res = await client.confirmCharge(req);
-    expect(res).toMatchObject({ orderNo: req.orderNo, orderStatus: 'success', orderInfo: 'Transaction Approved', orderAmount: '49.00', orderCurrency: 'USD', remark: 'plan pro', maskCardNo: '******4242' });
+    expect(res).toMatchObject({
+      orderNo: req.orderNo,
+      orderStatus: 'success',
+      orderInfo: 'Transaction Approved',
+      orderAmount: '49.00',
+      orderCurrency: 'USD',
+      remark: 'plan pro',
+      maskCardNo: '******4242',
+    });
     expect(res.tradeNo).toMatch(/^\d{22}$/);
     expect(res.redirectUrl).toBeUndefined();
     const entry = sandbox.ledger().find((e) => e.orderNo === req.orderNo);
-    expect(entry).toMatchObject({ kind: 'charge', tradeNo: res.tradeNo, amount: '49.00', currency: 'USD', status: 'success', customerId: x.customer.customerId, pmId: x.pm.customerPaymentMethodId, remark: 'plan pro' });
+    expect(entry).toMatchObject({
+      kind: 'charge',
+      tradeNo: res.tradeNo,
+      amount: '49.00',
+      currency: 'USD',
+      status: 'success',
+      customerId: x.customer.customerId,
+      pmId: x.pm.customerPaymentMethodId,
+      remark: 'plan pro',
+    });
     expect(Date.parse(entry?.createdAt ?? '')).toBeGreaterThan(Date.now() - 60_000);
   });
 
@@ -58,10 +86,14 @@ describe('card outcomes', () => {
   });
 
   it('charges a raw card too, and declines an expired one', async () => {
-    const ok = await client.confirmCharge(chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) } }));
+    const ok = await client.confirmCharge(
+      chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) } }),
+    );
     expect(ok).toMatchObject({ orderStatus: 'success', maskCardNo: '424242***4242' });
     const expired = { ...card(CARDS.success), cardExpireYear: String(new Date().getUTCFullYear() - 1) };
-    const res = await client.confirmCharge(chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: expired } }));
+    const res = await client.confirmCharge(
+      chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: expired } }),
+    );
     expect(res).toMatchObject({ orderStatus: 'fail', orderInfo: 'D0054 Expired card' });
   });
 });
@@ -86,13 +118,18 @@ describe('recurring', () => {
   it('a failed InitRecurring does not set up the mandate', async () => {
     const x = await customerWithCard(CARDS.softDecline);
     expect((await client.confirmCharge(withPm(x, { tokenType: 'InitRecurring' }))).orderStatus).toBe('fail');
-    expect((await client.confirmCharge(withPm(x, { tokenType: 'Recurring' }))).orderInfo).toContain('no successful InitRecurring');
+    expect((await client.confirmCharge(withPm(x, { tokenType: 'Recurring' }))).orderInfo).toContain(
+      'no successful InitRecurring',
+    );
   });
 
   it('the works-once card approves InitRecurring and declines every later charge', async () => {
     const x = await customerWithCard(CARDS.initThenDecline);
     expect((await client.confirmCharge(withPm(x, { tokenType: 'InitRecurring' }))).orderStatus).toBe('success');
-    expect(await client.confirmCharge(withPm(x, { tokenType: 'Recurring' }))).toMatchObject({ orderStatus: 'fail', orderInfo: 'D0005 Do not honor' });
+    expect(await client.confirmCharge(withPm(x, { tokenType: 'Recurring' }))).toMatchObject({
+      orderStatus: 'fail',
+      orderInfo: 'D0005 Do not honor',
+    });
     expect((await client.confirmCharge(withPm(x, { tokenType: 'Recurring' }))).orderStatus).toBe('fail');
   });
 
@@ -107,12 +144,22 @@ describe('recurring', () => {
   it('a raw card with customerId is bound to the customer on success and can then recur', async () => {
     const customer = await client.createCustomer({ email: 'raw@example.com', firstName: 'R', lastName: 'C' });
     const init = await client.confirmCharge(
-      chargeRequest({ customerId: customer.customerId, tokenType: 'InitRecurring', customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) } }),
+      chargeRequest({
+        customerId: customer.customerId,
+        tokenType: 'InitRecurring',
+        customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) },
+      }),
     );
     expect(init.orderStatus).toBe('success');
     const [pm] = await client.listPaymentMethods(customer.customerId);
     expect(pm?.card.last4).toBe('4242');
-    const renewal = await client.confirmCharge(chargeRequest({ customerId: customer.customerId, customerPaymentMethodId: pm?.customerPaymentMethodId ?? '', tokenType: 'Recurring' }));
+    const renewal = await client.confirmCharge(
+      chargeRequest({
+        customerId: customer.customerId,
+        customerPaymentMethodId: pm?.customerPaymentMethodId ?? '',
+        tokenType: 'Recurring',
+      }),
+    );
     expect(renewal.orderStatus).toBe('success');
   });
 });
@@ -139,7 +186,12 @@ describe('idempotency and lost answers', () => {
 
     const page = await client.searchTransactions({ ...searchWindow(), orderNo: req.orderNo });
     expect(page.page.total).toBe(1);
-    expect(page.list[0]).toMatchObject({ orderNo: req.orderNo, tradeStatus: 'success', tradeAmount: '19.99', tradeCurrency: 'USD' });
+    expect(page.list[0]).toMatchObject({
+      orderNo: req.orderNo,
+      tradeStatus: 'success',
+      tradeAmount: '19.99',
+      tradeCurrency: 'USD',
+    });
     const detail = await client.orderInfo(page.list[0]?.tradeNo ?? '');
     expect(detail).toEqual(page.list[0]);
   });
@@ -181,7 +233,12 @@ describe('idempotency and lost answers', () => {
     const c = clientFor(own);
     const customer = await c.createCustomer({ email: 'h@example.com', firstName: 'H', lastName: 'D' });
     own.setKnobs({ holdNextResponses: 1, holdResponseMs: 60_000 });
-    const call = c.confirmCharge(chargeRequest({ customerId: customer.customerId, customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) } }));
+    const call = c.confirmCharge(
+      chargeRequest({
+        customerId: customer.customerId,
+        customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) },
+      }),
+    );
     await vi.waitFor(() => expect(own.ledger()).toHaveLength(1));
     const started = Date.now();
     await own.close();
@@ -229,11 +286,18 @@ describe('transaction search', () => {
 
     // A window that ended an hour ago (gateway time) contains none of them.
     const past = Date.now() - 3_600_000;
-    const old = await client.searchTransactions({ startTime: formatGatewayTime(new Date(past - 3_600_000)), endTime: formatGatewayTime(new Date(past)) });
+    const old = await client.searchTransactions({
+      startTime: formatGatewayTime(new Date(past - 3_600_000)),
+      endTime: formatGatewayTime(new Date(past)),
+    });
     expect(old.list.filter((r) => orders.includes(r.orderNo))).toEqual([]);
     // The same instant read as UTC instead of UTC+8 would miss it: the zone matters.
     const utcText = new Date().toISOString().slice(0, 19);
-    const wrongZone = await client.searchTransactions({ startTime: utcText, endTime: utcText, orderNo: orders[0] ?? '' });
+    const wrongZone = await client.searchTransactions({
+      startTime: utcText,
+      endTime: utcText,
+      orderNo: orders[0] ?? '',
+    });
     expect(wrongZone.list).toEqual([]);
   });
 });
@@ -244,7 +308,15 @@ describe('checkout and local payment', () => {
     orderAmount: '25.00',
     orderCurrency: 'EUR',
     paymentMethod,
-    billingAddress: { address: '1 Rue de Rivoli', city: 'Paris', country: 'FR', email: 'c@example.fr', firstName: 'C', lastName: 'D', phone: '0102030405' },
+    billingAddress: {
+      address: '1 Rue de Rivoli',
+      city: 'Paris',
+      country: 'FR',
+      email: 'c@example.fr',
+      firstName: 'C',
+      lastName: 'D',
+      phone: '0102030405',
+    },
     returnUrl: 'https://merchant.example/return/asiabill',
     customerIp: '198.51.100.1',
     webSite: 'merchant.example',
@@ -255,7 +327,11 @@ describe('checkout and local payment', () => {
     const res = await client.checkoutPayment(req);
     expect(res.orderNo).toBe(req.orderNo);
     expect(res.redirectUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/__sandbox\/pay\/\d{22}$/);
-    expect(sandbox.ledger().find((e) => e.orderNo === req.orderNo)).toMatchObject({ kind: 'checkout', status: 'pending', paymentMethod: 'Credit Card' });
+    expect(sandbox.ledger().find((e) => e.orderNo === req.orderNo)).toMatchObject({
+      kind: 'checkout',
+      status: 'pending',
+      paymentMethod: 'Credit Card',
+    });
     const page = await fetch(`${res.redirectUrl}?result=success`);
     expect(((await page.json()) as { orderStatus: string }).orderStatus).toBe('success');
     expect(sandbox.ledger().find((e) => e.orderNo === req.orderNo)?.status).toBe('success');
@@ -278,22 +354,58 @@ describe('refunds', () => {
   it('refund → refundStatus, and the refundable amount is enforced', async () => {
     const res = await client.confirmCharge(withPm(await customerWithCard(CARDS.success), { orderAmount: '30.00' }));
     const tradeNo = res.tradeNo ?? '';
-    const partial = await client.refund({ tradeNo, merTrackNo: `RF-${tradeNo}-1`, refundAmount: '10.00', refundType: '2', refundReason: 'partial' });
+    const partial = await client.refund({
+      tradeNo,
+      merTrackNo: `RF-${tradeNo}-1`,
+      refundAmount: '10.00',
+      refundType: '2',
+      refundReason: 'partial',
+    });
     expect(partial).toMatchObject({ tradeNo, refundAmount: '10.00', refundStatus: 'success' });
     expect(partial.batchNo).toMatch(/^\d{22}$/);
     expect(await client.refundStatus(partial.batchNo)).toEqual(partial);
 
-    const tooMuch = await rejection(client.refund({ tradeNo, merTrackNo: `RF-${tradeNo}-2`, refundAmount: '25.00', refundType: '2', refundReason: 'x' }));
+    const tooMuch = await rejection(
+      client.refund({
+        tradeNo,
+        merTrackNo: `RF-${tradeNo}-2`,
+        refundAmount: '25.00',
+        refundType: '2',
+        refundReason: 'x',
+      }),
+    );
     expect((tooMuch as AsiabillApiError).code).toBe('P0002');
-    const reusedTrack = await rejection(client.refund({ tradeNo, merTrackNo: `RF-${tradeNo}-1`, refundAmount: '1.00', refundType: '2', refundReason: 'x' }));
+    const reusedTrack = await rejection(
+      client.refund({
+        tradeNo,
+        merTrackNo: `RF-${tradeNo}-1`,
+        refundAmount: '1.00',
+        refundType: '2',
+        refundReason: 'x',
+      }),
+    );
     expect((reusedTrack as AsiabillApiError).code).toBe('P0002');
-    const rest = await client.refund({ tradeNo, merTrackNo: `RF-${tradeNo}-3`, refundAmount: '20.00', refundType: '1', refundReason: 'rest' });
+    const rest = await client.refund({
+      tradeNo,
+      merTrackNo: `RF-${tradeNo}-3`,
+      refundAmount: '20.00',
+      refundType: '1',
+      refundReason: 'rest',
+    });
     expect(rest.refundStatus).toBe('success');
   });
 
   it('a declined charge cannot be refunded; an unknown batch is P0002', async () => {
     const res = await client.confirmCharge(withPm(await customerWithCard(CARDS.generic)));
-    const err = await rejection(client.refund({ tradeNo: res.tradeNo ?? '', merTrackNo: 'RF-decl', refundAmount: '1.00', refundType: '2', refundReason: 'x' }));
+    const err = await rejection(
+      client.refund({
+        tradeNo: res.tradeNo ?? '',
+        merTrackNo: 'RF-decl',
+        refundAmount: '1.00',
+        refundType: '2',
+        refundReason: 'x',
+      }),
+    );
     expect((err as AsiabillApiError).code).toBe('P0002');
     expect(((await rejection(client.refundStatus('2000000000000000000000'))) as AsiabillApiError).code).toBe('P0002');
   });

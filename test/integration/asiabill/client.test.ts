@@ -31,7 +31,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const s: Seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const s: Seen = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       seen.push(s);
       const action = script(seen.length - 1, s);
       if (action === 'hang') return;
@@ -57,10 +62,28 @@ afterEach(() => {
 const GW = '12246002';
 const KEY = '12H4567r';
 function client(o: Partial<AsiabillClientOptions> = {}): AsiabillClient {
-  return new AsiabillClient({ paymentUrl: `${base}/V2022-03`, openapiUrl: `${base}/openApi/V2022-03`, gatewayNo: GW, signKey: KEY, timeoutMs: 2_000, ...o });
+  return new AsiabillClient({
+    paymentUrl: `${base}/V2022-03`,
+    openapiUrl: `${base}/openApi/V2022-03`,
+    gatewayNo: GW,
+    signKey: KEY,
+    timeoutMs: 2_000,
+    ...o,
+  });
 }
-const env = (code: string, data: unknown = null, message = 'm'): { status: number; body: string } => ({ status: 200, body: JSON.stringify({ code, message, data }) });
-const chargeOk = (orderNo: string) => env('00000', { orderNo, tradeNo: '2022041810092544882449', orderStatus: 'success', orderInfo: 'Transaction Approved', orderAmount: '19.99', orderCurrency: 'USD' });
+const env = (code: string, data: unknown = null, message = 'm'): { status: number; body: string } => ({
+  status: 200,
+  body: JSON.stringify({ code, message, data }),
+});
+const chargeOk = (orderNo: string) =>
+  env('00000', {
+    orderNo,
+    tradeNo: '2022041810092544882449',
+    orderStatus: 'success',
+    orderInfo: 'Transaction Approved',
+    orderAmount: '19.99',
+    orderCurrency: 'USD',
+  });
 const req = () => chargeRequest({ customerId: 'cus_1', customerPaymentMethodId: 'pm_1', tokenType: 'Recurring' });
 
 async function failure(p: Promise<unknown>): Promise<unknown> {
@@ -84,7 +107,13 @@ describe('what goes on the wire', () => {
     expect(s.headers['gateway-no']).toBe(GW);
     expect(s.headers['request-time']).toBe('1700000000000');
     expect(s.headers['request-id']).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
-    const expected = signRequest({ gatewayNo: GW, requestId: String(s.headers['request-id']), requestTime: '1700000000000', rawBody: s.body, signKey: KEY });
+    const expected = signRequest({
+      gatewayNo: GW,
+      requestId: String(s.headers['request-id']),
+      requestTime: '1700000000000',
+      rawBody: s.body,
+      signKey: KEY,
+    });
     expect(s.headers['sign-info']).toBe(expected);
     expect(JSON.parse(s.body)).toEqual(r);
   });
@@ -103,15 +132,27 @@ describe('what goes on the wire', () => {
     expect(s.url).toBe('/V2022-03/payment_methods/pm_9/cus_1/attach');
     expect(s.body).toBe('');
     expect(s.headers['sign-info']).toBe(
-      signRequest({ gatewayNo: GW, requestId: String(s.headers['request-id']), requestTime: String(s.headers['request-time']), pathParams: { a: 'pm_9', b: 'cus_1' }, signKey: KEY }),
+      signRequest({
+        gatewayNo: GW,
+        requestId: String(s.headers['request-id']),
+        requestTime: String(s.headers['request-time']),
+        pathParams: { a: 'pm_9', b: 'cus_1' },
+        signKey: KEY,
+      }),
     );
   });
 
   it('URL-encodes only the set query params and signs their raw values by key', async () => {
     script = () => env('00000', { page: { total: 0, pageSize: 10, pageIndex: 1 }, list: [] });
-    await client().searchTransactions({ startTime: '2022-02-21T00:00:00', endTime: '2022-05-21T23:59:59', orderNo: 'A&B 1' });
+    await client().searchTransactions({
+      startTime: '2022-02-21T00:00:00',
+      endTime: '2022-05-21T23:59:59',
+      orderNo: 'A&B 1',
+    });
     const s = seen[0]!;
-    expect(s.url).toBe('/openApi/V2022-03/transactions?startTime=2022-02-21T00%3A00%3A00&endTime=2022-05-21T23%3A59%3A59&orderNo=A%26B+1');
+    expect(s.url).toBe(
+      '/openApi/V2022-03/transactions?startTime=2022-02-21T00%3A00%3A00&endTime=2022-05-21T23%3A59%3A59&orderNo=A%26B+1',
+    );
     const signed = signRequest({
       gatewayNo: GW,
       requestId: String(s.headers['request-id']),
@@ -141,19 +182,28 @@ describe('confirmCharge outcomes', () => {
   it.each(['0', '0000', '00000'])('success code %s returns the result', async (code) => {
     const r = req();
     script = () => env(code, { orderNo: r.orderNo, orderStatus: 'fail', orderInfo: 'D0051 Insufficient funds' });
-    expect(await client().confirmCharge(r)).toMatchObject({ orderStatus: 'fail', orderInfo: 'D0051 Insufficient funds' });
+    expect(await client().confirmCharge(r)).toMatchObject({
+      orderStatus: 'fail',
+      orderInfo: 'D0051 Insufficient funds',
+    });
   });
 
-  it.each(['L0005', 'L0003', 'P0001', 'S0001'])('readable error %s is a definite AsiabillApiError, sent once', async (code) => {
-    script = () => env(code, null, 'refused');
-    const err = await failure(client().confirmCharge(req()));
-    expect(err).toBeInstanceOf(AsiabillApiError);
-    expect((err as AsiabillApiError).code).toBe(code);
-    expect(seen).toHaveLength(1);
-  });
+  it.each(['L0005', 'L0003', 'P0001', 'S0001'])(
+    'readable error %s is a definite AsiabillApiError, sent once',
+    async (code) => {
+      script = () => env(code, null, 'refused');
+      const err = await failure(client().confirmCharge(req()));
+      expect(err).toBeInstanceOf(AsiabillApiError);
+      expect((err as AsiabillApiError).code).toBe(code);
+      expect(seen).toHaveLength(1);
+    },
+  );
 
   it('an error envelope under HTTP 400 is still a definite refusal', async () => {
-    script = () => ({ status: 400, body: JSON.stringify({ code: 'P0002', message: 'param is null or incorrect', data: null }) });
+    script = () => ({
+      status: 400,
+      body: JSON.stringify({ code: 'P0002', message: 'param is null or incorrect', data: null }),
+    });
     const err = await failure(client().confirmCharge(req()));
     expect(err).toBeInstanceOf(AsiabillApiError);
     expect((err as AsiabillApiError).httpStatus).toBe(400);
@@ -194,7 +244,13 @@ describe('confirmCharge outcomes', () => {
   });
 
   it('a DNS/connection failure → UnknownOutcomeError', async () => {
-    const c = new AsiabillClient({ paymentUrl: 'http://127.0.0.1:1/V2022-03', openapiUrl: 'http://127.0.0.1:1', gatewayNo: GW, signKey: KEY, timeoutMs: 1_000 });
+    const c = new AsiabillClient({
+      paymentUrl: 'http://127.0.0.1:1/V2022-03',
+      openapiUrl: 'http://127.0.0.1:1',
+      gatewayNo: GW,
+      signKey: KEY,
+      timeoutMs: 1_000,
+    });
     const err = await failure(c.confirmCharge(req()));
     expect(err).toBeInstanceOf(UnknownOutcomeError);
     expect((err as UnknownOutcomeError).reason).toBe('network');
@@ -227,7 +283,11 @@ describe('retries', () => {
     ['createCustomer', (c: AsiabillClient) => c.createCustomer({ email: 'a@b.c', firstName: 'A', lastName: 'B' })],
     ['attachPaymentMethod (GET but a write)', (c: AsiabillClient) => c.attachPaymentMethod('pm_1', 'cus_1')],
     ['deleteCustomer', (c: AsiabillClient) => c.deleteCustomer('cus_1')],
-    ['refund', (c: AsiabillClient) => c.refund({ tradeNo: 'T', merTrackNo: 'M', refundAmount: '1.00', refundType: '2', refundReason: 'r' })],
+    [
+      'refund',
+      (c: AsiabillClient) =>
+        c.refund({ tradeNo: 'T', merTrackNo: 'M', refundAmount: '1.00', refundType: '2', refundReason: 'r' }),
+    ],
   ])('%s is never retried', async (_name, call) => {
     script = () => ({ status: 503, body: 'busy' });
     const err = await failure(call(client()));
@@ -239,15 +299,35 @@ describe('retries', () => {
 describe('logging', () => {
   it('logs method, path, requestId, code and duration at debug — never the body', async () => {
     const lines: string[] = [];
-    const logger = createLogger({ level: 'debug', destination: new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }) });
+    const logger = createLogger({
+      level: 'debug',
+      destination: new Writable({
+        write: (c: Buffer, _e, cb) => {
+          lines.push(c.toString());
+          cb();
+        },
+      }),
+    });
     script = () => env('00000', { customerPaymentMethodId: 'pm_1', card: { brand: 'Visa', last4: '4242' } });
     await client({ logger }).createPaymentMethod({
-      billingDetail: { address: { line1: '1 Road', city: 'Paris', country: 'FR' }, email: 'a@b.fr', firstName: 'A', lastName: 'B', phone: '12' },
+      billingDetail: {
+        address: { line1: '1 Road', city: 'Paris', country: 'FR' },
+        email: 'a@b.fr',
+        firstName: 'A',
+        lastName: 'B',
+        phone: '12',
+      },
       card: { cardNo: '4242424242424242', cardExpireMonth: '12', cardExpireYear: '2040', cardSecurityCode: '321' },
     });
     expect(lines).toHaveLength(1);
     const entry = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(entry).toMatchObject({ level: 20, method: 'POST', path: '/payment_methods', code: '00000', requestId: seen[0]!.headers['request-id'] });
+    expect(entry).toMatchObject({
+      level: 20,
+      method: 'POST',
+      path: '/payment_methods',
+      code: '00000',
+      requestId: seen[0]!.headers['request-id'],
+    });
     expect(typeof entry.durationMs).toBe('number');
     expect(lines[0]).not.toContain('4242424242424242');
     expect(lines[0]).not.toContain('321');

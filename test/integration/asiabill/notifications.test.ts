@@ -8,7 +8,17 @@ import type { AsiabillClient } from '../../../src/asiabill/client.ts';
 import { verifyNotification } from '../../../src/asiabill/notifications.ts';
 import { verifyReturnQuery } from '../../../src/asiabill/returnUrl.ts';
 import type { GatewayNotification } from '../../../src/asiabill/types.ts';
-import { billingDetail, bodyOf, card, CARDS, chargeRequest, clientFor, startReceiver, type Received, type Receiver } from './support.ts';
+import {
+  billingDetail,
+  bodyOf,
+  card,
+  CARDS,
+  chargeRequest,
+  clientFor,
+  startReceiver,
+  type Received,
+  type Receiver,
+} from './support.ts';
 
 let sandbox: Sandbox;
 let client: AsiabillClient;
@@ -32,16 +42,42 @@ afterAll(async () => {
 });
 
 function verify(r: Received): GatewayNotification {
-  return verifyNotification({ headers: r.headers, rawBody: r.rawBody, signKey: sandbox.signKey, gatewayNo: sandbox.gatewayNo });
+  return verifyNotification({
+    headers: r.headers,
+    rawBody: r.rawBody,
+    signKey: sandbox.signKey,
+    gatewayNo: sandbox.gatewayNo,
+  });
 }
 
-async function threeDsInit(): Promise<{ customerId: string; pmId: string; orderNo: string; tradeNo: string; redirectUrl: string }> {
+async function threeDsInit(): Promise<{
+  customerId: string;
+  pmId: string;
+  orderNo: string;
+  tradeNo: string;
+  redirectUrl: string;
+}> {
   const customer = await client.createCustomer({ email: '3ds@example.com', firstName: 'T', lastName: 'D' });
-  const pm = await client.createPaymentMethod({ billingDetail: billingDetail(), card: card(CARDS.threeDs), customerId: customer.customerId });
-  const req = chargeRequest({ customerId: customer.customerId, customerPaymentMethodId: pm.customerPaymentMethodId, tokenType: 'InitRecurring', callbackUrl: receiver.url });
+  const pm = await client.createPaymentMethod({
+    billingDetail: billingDetail(),
+    card: card(CARDS.threeDs),
+    customerId: customer.customerId,
+  });
+  const req = chargeRequest({
+    customerId: customer.customerId,
+    customerPaymentMethodId: pm.customerPaymentMethodId,
+    tokenType: 'InitRecurring',
+    callbackUrl: receiver.url,
+  });
   const res = await client.confirmCharge(req);
   expect(res.orderStatus).toBe('pending');
-  return { customerId: customer.customerId, pmId: pm.customerPaymentMethodId, orderNo: req.orderNo, tradeNo: res.tradeNo ?? '', redirectUrl: res.redirectUrl ?? '' };
+  return {
+    customerId: customer.customerId,
+    pmId: pm.customerPaymentMethodId,
+    orderNo: req.orderNo,
+    tradeNo: res.tradeNo ?? '',
+    redirectUrl: res.redirectUrl ?? '',
+  };
 }
 
 describe('3-D Secure', () => {
@@ -57,7 +93,16 @@ describe('3-D Secure', () => {
     expect(pending?.data).toMatchObject({ orderNo: init.orderNo, tradeNo: init.tradeNo, orderStatus: 'pending' });
     expect(success).toMatchObject({
       type: 'transaction.success',
-      data: { transactionType: 'Sale', orderNo: init.orderNo, tradeNo: init.tradeNo, orderAmount: '19.99', orderCurrency: 'USD', orderStatus: 'success', orderInfo: 'Transaction Approved', remark: '' },
+      data: {
+        transactionType: 'Sale',
+        orderNo: init.orderNo,
+        tradeNo: init.tradeNo,
+        orderAmount: '19.99',
+        orderCurrency: 'USD',
+        orderStatus: 'success',
+        orderInfo: 'Transaction Approved',
+        remark: '',
+      },
     });
     // AsiaBill's wire format: compact JSON and the documented headers.
     const raw = receiver.received[1]!;
@@ -66,7 +111,9 @@ describe('3-D Secure', () => {
     expect(raw.headers['gateway-no']).toBe(sandbox.gatewayNo);
     expect(raw.headers['sign-info']).toMatch(/^[0-9A-F]{64}$/);
 
-    const renewal = await client.confirmCharge(chargeRequest({ customerId: init.customerId, customerPaymentMethodId: init.pmId, tokenType: 'Recurring' }));
+    const renewal = await client.confirmCharge(
+      chargeRequest({ customerId: init.customerId, customerPaymentMethodId: init.pmId, tokenType: 'Recurring' }),
+    );
     expect(renewal.orderStatus).toBe('success');
     expect(renewal.redirectUrl).toBeUndefined();
   });
@@ -75,7 +122,10 @@ describe('3-D Secure', () => {
     const init = await threeDsInit();
     const page = await fetch(init.redirectUrl);
     expect(await page.text()).toContain('3-D Secure challenge');
-    const done = (await (await fetch(`${init.redirectUrl}?result=fail`)).json()) as { orderStatus: string; returnUrl: string };
+    const done = (await (await fetch(`${init.redirectUrl}?result=fail`)).json()) as {
+      orderStatus: string;
+      returnUrl: string;
+    };
     expect(done.orderStatus).toBe('fail');
     const back = verifyReturnQuery(new URL(done.returnUrl).searchParams, sandbox.signKey);
     expect(back).toMatchObject({ orderNo: init.orderNo, tradeNo: init.tradeNo, orderStatus: 'fail' });
@@ -83,7 +133,9 @@ describe('3-D Secure', () => {
     await sandbox.flushNotifications();
     expect(receiver.received.map((r) => verify(r).type)).toEqual(['transaction.pending', 'transaction.fail']);
     // A failed challenge leaves no mandate.
-    const renewal = await client.confirmCharge(chargeRequest({ customerId: init.customerId, customerPaymentMethodId: init.pmId, tokenType: 'Recurring' }));
+    const renewal = await client.confirmCharge(
+      chargeRequest({ customerId: init.customerId, customerPaymentMethodId: init.pmId, tokenType: 'Recurring' }),
+    );
     expect(renewal.orderInfo).toContain('no successful InitRecurring');
     // And the order cannot be completed twice.
     await expect(sandbox.completeThreeDS(init.orderNo, 'success')).rejects.toThrow(/already fail/);
@@ -101,7 +153,12 @@ describe('3-D Secure', () => {
 describe('delivery', () => {
   it('retries until the receiver answers success (with a fresh, verifiable signature each time)', async () => {
     receiver.answer = (n) => (n === 0 ? 'error: database down' : '  SUCCESS \n');
-    const res = await client.confirmCharge(chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) }, callbackUrl: receiver.url }));
+    const res = await client.confirmCharge(
+      chargeRequest({
+        customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) },
+        callbackUrl: receiver.url,
+      }),
+    );
     await vi.waitFor(() => expect(receiver.received).toHaveLength(2), { timeout: 2_000 });
     const [first, second] = receiver.received;
     expect(first?.rawBody).toBe(second?.rawBody);
@@ -114,7 +171,12 @@ describe('delivery', () => {
 
   it('gives up after the retry schedule is exhausted', async () => {
     receiver.answer = () => 'nope';
-    await client.confirmCharge(chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.generic) }, callbackUrl: receiver.url }));
+    await client.confirmCharge(
+      chargeRequest({
+        customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.generic) },
+        callbackUrl: receiver.url,
+      }),
+    );
     await vi.waitFor(() => expect(sandbox.pendingNotifications()).toBe(0), { timeout: 2_000 });
     // 1 attempt + one per retryScheduleMs entry.
     expect(receiver.received).toHaveLength(3);
@@ -123,7 +185,12 @@ describe('delivery', () => {
 
   it('the duplicate knob delivers every notification twice', async () => {
     sandbox.setKnobs({ duplicate: true });
-    const res = await client.confirmCharge(chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) }, callbackUrl: receiver.url }));
+    const res = await client.confirmCharge(
+      chargeRequest({
+        customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) },
+        callbackUrl: receiver.url,
+      }),
+    );
     await sandbox.flushNotifications();
     expect(receiver.received).toHaveLength(2);
     const [a, b] = receiver.received.map(verify);
@@ -132,29 +199,69 @@ describe('delivery', () => {
   });
 
   it('the no-response card is still notified', async () => {
-    const req = chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.noResponse) }, callbackUrl: receiver.url });
+    const req = chargeRequest({
+      customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.noResponse) },
+      callbackUrl: receiver.url,
+    });
     await expect(client.confirmCharge(req)).rejects.toMatchObject({ code: 'UNKNOWN_OUTCOME' });
     await sandbox.flushNotifications();
-    expect(verify(receiver.received[0]!)).toMatchObject({ type: 'transaction.success', data: { orderNo: req.orderNo } });
+    expect(verify(receiver.received[0]!)).toMatchObject({
+      type: 'transaction.success',
+      data: { orderNo: req.orderNo },
+    });
   });
 
   it('a refund sends refund.success to the charge callbackUrl', async () => {
-    const res = await client.confirmCharge(chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) }, callbackUrl: receiver.url, orderAmount: '12.00' }));
+    const res = await client.confirmCharge(
+      chargeRequest({
+        customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) },
+        callbackUrl: receiver.url,
+        orderAmount: '12.00',
+      }),
+    );
     await sandbox.flushNotifications();
-    const refund = await client.refund({ tradeNo: res.tradeNo ?? '', merTrackNo: 'RF-N-1', refundAmount: '12.00', refundType: '1', refundReason: 'customer asked' });
+    const refund = await client.refund({
+      tradeNo: res.tradeNo ?? '',
+      merTrackNo: 'RF-N-1',
+      refundAmount: '12.00',
+      refundType: '1',
+      refundReason: 'customer asked',
+    });
     await sandbox.flushNotifications();
     const n = verify(receiver.received[1]!);
-    expect(n).toMatchObject({ type: 'refund.success', data: { batchNo: refund.batchNo, tradeNo: res.tradeNo, amount: '12.00', currency: 'USD', merTrackNo: 'RF-N-1', reason: 'customer asked' } });
+    expect(n).toMatchObject({
+      type: 'refund.success',
+      data: {
+        batchNo: refund.batchNo,
+        tradeNo: res.tradeNo,
+        amount: '12.00',
+        currency: 'USD',
+        merTrackNo: 'RF-N-1',
+        reason: 'customer asked',
+      },
+    });
     expect(n.type === 'refund.success' && n.data.noticeDate).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
   });
 
   it('knobs can be set over HTTP', async () => {
-    const res = await fetch(`${sandbox.url}/__sandbox/knobs`, { method: 'POST', body: JSON.stringify({ duplicate: true, delayMs: 5 }), headers: { 'Content-Type': 'application/json' } });
+    const res = await fetch(`${sandbox.url}/__sandbox/knobs`, {
+      method: 'POST',
+      body: JSON.stringify({ duplicate: true, delayMs: 5 }),
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(res.status).toBe(200);
-    await client.confirmCharge(chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) }, callbackUrl: receiver.url }));
+    await client.confirmCharge(
+      chargeRequest({
+        customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) },
+        callbackUrl: receiver.url,
+      }),
+    );
     await sandbox.flushNotifications();
     expect(receiver.received).toHaveLength(2);
-    const bad = await fetch(`${sandbox.url}/__sandbox/knobs`, { method: 'POST', body: JSON.stringify({ delayMs: 'soon' }) });
+    const bad = await fetch(`${sandbox.url}/__sandbox/knobs`, {
+      method: 'POST',
+      body: JSON.stringify({ delayMs: 'soon' }),
+    });
     expect(bad.status).toBe(400);
   });
 });

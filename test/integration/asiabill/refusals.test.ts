@@ -2,9 +2,9 @@
  * The sandbox refuses what AsiaBill refuses. Requests are crafted by hand (fetch +
  * signRequest) so each check can be broken on its own.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import type { Sandbox } from '../../../src/sandbox/index.ts';
 import { signRequest } from '../../../src/asiabill/sign.ts';
 import { billingDetail, card, CARDS, chargeRequest, useSandbox } from './support.ts';
 
@@ -46,7 +46,13 @@ async function raw(r: Raw): Promise<{ status: number; code: string; message: str
   const qs = r.query ? `?${new URLSearchParams(r.query).toString()}` : '';
   const res = await fetch(`${r.base === 'openapi' ? sandbox.openapiUrl : sandbox.paymentUrl}${r.path}${qs}`, {
     method: r.method ?? 'POST',
-    headers: { 'gateway-no': gatewayNo, 'request-id': requestId, 'request-time': requestTime, 'sign-info': signInfo, 'Content-Type': 'application/json;charset=UTF-8' },
+    headers: {
+      'gateway-no': gatewayNo,
+      'request-id': requestId,
+      'request-time': requestTime,
+      'sign-info': signInfo,
+      'Content-Type': 'application/json;charset=UTF-8',
+    },
     ...(r.method === 'GET' || r.method === 'DELETE' ? {} : { body: rawBody }),
   });
   const text = await res.text();
@@ -62,7 +68,13 @@ describe('accepted', () => {
     const res = await raw({ path: '/customers', body: customerBody, requestId });
     expect(res.code).toBe('00000');
     expect(res.headers.get('response-id')).toBe(requestId);
-    const expected = signRequest({ gatewayNo: sandbox.gatewayNo, requestId, requestTime: res.headers.get('response-time') ?? '', rawBody: res.text, signKey: sandbox.signKey });
+    const expected = signRequest({
+      gatewayNo: sandbox.gatewayNo,
+      requestId,
+      requestTime: res.headers.get('response-time') ?? '',
+      rawBody: res.text,
+      signKey: sandbox.signKey,
+    });
     expect(res.headers.get('sign-info')).toBe(expected);
   });
 
@@ -73,7 +85,12 @@ describe('accepted', () => {
   });
 
   it('query values are signed raw, ordered by key', async () => {
-    const res = await raw({ method: 'GET', base: 'openapi', path: '/transactions', query: { startTime: '2022-02-21T00:00:00', endTime: '2022-05-21T23:59:59', pageSize: '5' } });
+    const res = await raw({
+      method: 'GET',
+      base: 'openapi',
+      path: '/transactions',
+      query: { startTime: '2022-02-21T00:00:00', endTime: '2022-05-21T23:59:59', pageSize: '5' },
+    });
     expect(res.code).toBe('00000');
   });
 });
@@ -85,12 +102,20 @@ describe('request-level refusals', () => {
   });
 
   it('a body changed after signing → L0005', async () => {
-    const res = await raw({ path: '/customers', body: customerBody, signedBody: customerBody.replace('raw@', 'other@') });
+    const res = await raw({
+      path: '/customers',
+      body: customerBody,
+      signedBody: customerBody.replace('raw@', 'other@'),
+    });
     expect(res.code).toBe('L0005');
   });
 
   it('a re-serialised body (extra whitespace) → L0005', async () => {
-    const res = await raw({ path: '/customers', body: JSON.stringify(JSON.parse(customerBody), null, 1), signedBody: customerBody });
+    const res = await raw({
+      path: '/customers',
+      body: JSON.stringify(JSON.parse(customerBody), null, 1),
+      signedBody: customerBody,
+    });
     expect(res.code).toBe('L0005');
   });
 
@@ -100,7 +125,9 @@ describe('request-level refusals', () => {
   });
 
   it('request-time 11 minutes in the future → L0003', async () => {
-    expect((await raw({ path: '/customers', body: customerBody, requestTime: Date.now() + 11 * 60_000 })).code).toBe('L0003');
+    expect((await raw({ path: '/customers', body: customerBody, requestTime: Date.now() + 11 * 60_000 })).code).toBe(
+      'L0003',
+    );
   });
 
   it('reused request-id → L0004', async () => {
@@ -150,7 +177,12 @@ describe('field rules → P0001 naming the field', () => {
   });
 
   it('a malformed /transactions window is refused, not widened to everything', async () => {
-    const res = await raw({ method: 'GET', base: 'openapi', path: '/transactions', query: { startTime: 'yesterday', endTime: '2022-05-21T23:59:59' } });
+    const res = await raw({
+      method: 'GET',
+      base: 'openapi',
+      path: '/transactions',
+      query: { startTime: 'yesterday', endTime: '2022-05-21T23:59:59' },
+    });
     expect(res.code).toBe('P0001');
     expect(res.message).toContain('startTime');
   });

@@ -27,27 +27,41 @@ describe('runSandboxCli', () => {
   });
 
   it('serves the configured credentials', async () => {
-    expect((await clientFor(sandbox).createCustomer({ email: 'cli@example.com', firstName: 'C', lastName: 'L' })).customerId).toMatch(/^cus_/);
+    expect(
+      (await clientFor(sandbox).createCustomer({ email: 'cli@example.com', firstName: 'C', lastName: 'L' })).customerId,
+    ).toMatch(/^cus_/);
   });
 });
 
 describe('/__sandbox helpers', () => {
   it('GET /__sandbox/ledger matches ledger()', async () => {
-    await clientFor(sandbox).confirmCharge(chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) } }));
+    await clientFor(sandbox).confirmCharge(
+      chargeRequest({ customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.success) } }),
+    );
     const overHttp = (await (await fetch(`${sandbox.url}/__sandbox/ledger`)).json()) as unknown;
     expect(overHttp).toEqual(sandbox.ledger());
   });
 
   it('the 3-D Secure page redirects the browser to a signed returnUrl', async () => {
     const res = await clientFor(sandbox).confirmCharge(
-      chargeRequest({ returnUrl: 'https://merchant.example/return?bankCode=B1', customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.threeDs) } }),
+      chargeRequest({
+        returnUrl: 'https://merchant.example/return?bankCode=B1',
+        customerPaymentMethod: { billingDetail: billingDetail(), card: card(CARDS.threeDs) },
+      }),
     );
     const page = await fetch(`${res.redirectUrl}?result=success&redirect=1`, { redirect: 'manual' });
     expect(page.status).toBe(302);
     const location = new URL(page.headers.get('location') ?? '');
     expect(location.origin + location.pathname).toBe('https://merchant.example/return');
     const verified = verifyReturnQuery(location.searchParams, 'cli-key', ['bankCode']);
-    expect(verified).toMatchObject({ orderNo: res.orderNo, tradeNo: res.tradeNo, orderStatus: 'success', code: '0000', gatewayNo: '12246003', merNo: '12246' });
+    expect(verified).toMatchObject({
+      orderNo: res.orderNo,
+      tradeNo: res.tradeNo,
+      orderStatus: 'success',
+      code: '0000',
+      gatewayNo: '12246003',
+      merNo: '12246',
+    });
   });
 
   it('an unknown order page is a 404', async () => {

@@ -68,7 +68,10 @@ export function chargeRequest(fields: Partial<ConfirmChargeRequest>): ConfirmCha
 /** A /transactions window wide enough for anything created in this test run. */
 export function searchWindow(): { startTime: string; endTime: string } {
   const now = Date.now();
-  return { startTime: formatGatewayTime(new Date(now - 3_600_000)), endTime: formatGatewayTime(new Date(now + 3_600_000)) };
+  return {
+    startTime: formatGatewayTime(new Date(now - 3_600_000)),
+    endTime: formatGatewayTime(new Date(now + 3_600_000)),
+  };
 }
 
 export interface Received {

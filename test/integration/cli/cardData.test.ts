@@ -51,22 +51,76 @@ describe('card data never reaches Postgres, logs or output', () => {
 
   beforeAll(async () => {
     h = await startCliHarness({ LOG_LEVEL: 'trace' });
-    await h.run('customers', 'create', '--email', 'card@example.com', '--first-name', 'Card', '--last-name', 'Holder', '--external-ref', 'holder');
+    await h.run(
+      'customers',
+      'create',
+      '--email',
+      'card@example.com',
+      '--first-name',
+      'Card',
+      '--last-name',
+      'Holder',
+      '--external-ref',
+      'holder',
+    );
     for (const [i, c] of CARDS.entries()) {
       const json = i % 2 === 0 ? ['--json'] : [];
-      const r = await h.run('payment-methods', 'add', '--customer', 'holder', '--card-number', c.number, '--exp-month', c.month, '--exp-year', '2037', '--cvc', c.cvc, ...json);
+      const r = await h.run(
+        'payment-methods',
+        'add',
+        '--customer',
+        'holder',
+        '--card-number',
+        c.number,
+        '--exp-month',
+        c.month,
+        '--exp-year',
+        '2037',
+        '--cvc',
+        c.cvc,
+        ...json,
+      );
       expect(r.code, r.err).toBe(0);
       printed.push(r.out, r.err);
     }
-    const grouped = await h.run('payment-methods', 'add', '--customer', 'holder', '--card-number', GROUPED, '--exp-month', '1', '--exp-year', '2038', '--cvc', GROUPED_CVC,
-      '--line1', '9 Nathan Rd', '--city', 'Kowloon', '--country', 'HK');
+    const grouped = await h.run(
+      'payment-methods',
+      'add',
+      '--customer',
+      'holder',
+      '--card-number',
+      GROUPED,
+      '--exp-month',
+      '1',
+      '--exp-year',
+      '2038',
+      '--cvc',
+      GROUPED_CVC,
+      '--line1',
+      '9 Nathan Rd',
+      '--city',
+      'Kowloon',
+      '--country',
+      'HK',
+    );
     expect(grouped.code, grouped.err).toBe(0);
     printed.push(grouped.out, grouped.err);
     // Refusals after the card number passed validation, and one at the gateway's doorstep.
     for (const args of [
       ['--card-number', CARDS[0].number, '--exp-month', '1', '--exp-year', '2020', '--cvc', CARDS[0].cvc],
       ['--card-number', CARDS[1].number, '--exp-month', '1', '--exp-year', '2037', '--cvc', '86420'],
-      ['--card-number', CARDS[2].number, '--exp-month', '1', '--exp-year', '2037', '--cvc', CARDS[2].cvc, '--asiabill-id', 'pm_1'],
+      [
+        '--card-number',
+        CARDS[2].number,
+        '--exp-month',
+        '1',
+        '--exp-year',
+        '2037',
+        '--cvc',
+        CARDS[2].cvc,
+        '--asiabill-id',
+        'pm_1',
+      ],
     ]) {
       const r = await h.run('payment-methods', 'add', '--customer', 'holder', ...args);
       expect(r.code).toBe(2);
@@ -76,21 +130,50 @@ describe('card data never reaches Postgres, logs or output', () => {
     for (const args of [
       [`--card-numbr=${CARDS[0].number}`, '--exp-month', '1', '--exp-year', '2037', '--cvc', CARDS[0].cvc],
       ['--card-number', CARDS[1].number, '--exp-month', '1', '--exp-year', '2037', `--cvv=${CARDS[1].cvc}`],
-      ['--card-number', CARDS[2].number, '--exp-month', '1', '--exp-year', '2037', '--cvc', CARDS[2].cvc, CARDS[3].number],
+      [
+        '--card-number',
+        CARDS[2].number,
+        '--exp-month',
+        '1',
+        '--exp-year',
+        '2037',
+        '--cvc',
+        CARDS[2].cvc,
+        CARDS[3].number,
+      ],
     ]) {
       const r = await h.run('payment-methods', 'add', '--customer', 'holder', ...args);
       expect(r.code).toBe(2);
       printed.push(r.out, r.err);
     }
-    const unknown = await h.run('payment-methods', 'add', '--customer', 'nobody', '--card-number', CARDS[3].number, '--exp-month', '1', '--exp-year', '2037', '--cvc', CARDS[3].cvc);
+    const unknown = await h.run(
+      'payment-methods',
+      'add',
+      '--customer',
+      'nobody',
+      '--card-number',
+      CARDS[3].number,
+      '--exp-month',
+      '1',
+      '--exp-year',
+      '2037',
+      '--cvc',
+      CARDS[3].cvc,
+    );
     expect(unknown.code).toBe(2);
     printed.push(unknown.out, unknown.err);
-    for (const args of [['payment-methods', 'list', '--customer', 'holder'], ['payment-methods', 'list', '--customer', 'holder', '--json'], ['customers', 'show', 'holder', '--json']]) {
+    for (const args of [
+      ['payment-methods', 'list', '--customer', 'holder'],
+      ['payment-methods', 'list', '--customer', 'holder', '--json'],
+      ['customers', 'show', 'holder', '--json'],
+    ]) {
       const r = await h.run(...args);
       printed.push(r.out, r.err);
     }
   });
-  afterAll(async () => { await h.close(); });
+  afterAll(async () => {
+    await h.close();
+  });
 
   it('stored the cards as references with masked details', async () => {
     const rows = await h.db.execute<{ last4: string }>(sql`select last4 from payment_methods order by created_at`);
@@ -104,7 +187,9 @@ describe('card data never reaches Postgres, logs or output', () => {
     expect(tables.rows.length).toBeGreaterThanOrEqual(9);
     let dump = '';
     for (const { table_name: name } of tables.rows) {
-      const rows = await h.db.execute<{ j: string }>(sql`select row_to_json(t)::text as j from ${sql.identifier(name)} t`);
+      const rows = await h.db.execute<{ j: string }>(
+        sql`select row_to_json(t)::text as j from ${sql.identifier(name)} t`,
+      );
       dump += rows.rows.map((r) => r.j).join('\n');
     }
     expect(dump).toContain('"last4":"4242"'); // the dump really covers the rows

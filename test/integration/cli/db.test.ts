@@ -9,7 +9,9 @@ describe('billing db migrate', () => {
   const url = new URL(BASE);
   url.pathname = `/billing_cli_migrate_${process.pid}_${randomBytes(4).toString('hex')}`;
   const env = { DATABASE_URL: url.toString(), LOG_LEVEL: 'silent' };
-  afterAll(async () => { await dropDatabase(url.toString()); });
+  afterAll(async () => {
+    await dropDatabase(url.toString());
+  });
 
   it('creates the database and applies migrations, and is harmless the second time', async () => {
     const first = await runCliIn(env, ['db', 'migrate']);
@@ -21,7 +23,10 @@ describe('billing db migrate', () => {
     const second = await runCliIn(env, ['db', 'migrate', '--json']);
     expect(second.code, second.err).toBe(0);
     expect(JSON.parse(second.out)).toEqual({
-      database: url.pathname.slice(1), host: '127.0.0.1:5432', created: false, migrated: true,
+      database: url.pathname.slice(1),
+      host: '127.0.0.1:5432',
+      created: false,
+      migrated: true,
     });
   });
 
@@ -46,7 +51,10 @@ describe('billing db migrate', () => {
   });
 
   it('exits 1 for failures that are not the input: an unreachable database', async () => {
-    const r = await runCliIn({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/billing', LOG_LEVEL: 'silent' }, ['db', 'migrate']);
+    const r = await runCliIn({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/billing', LOG_LEVEL: 'silent' }, [
+      'db',
+      'migrate',
+    ]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^error: /);
   });

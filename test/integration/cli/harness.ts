@@ -52,7 +52,9 @@ export async function startCliHarness(extraEnv: NodeJS.ProcessEnv = {}): Promise
       );
       const result: Record<string, number> = {};
       for (const { table_name: name } of tables.rows) {
-        const rows = await database.database.db.execute<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(name)}`);
+        const rows = await database.database.db.execute<{ n: number }>(
+          sql`select count(*)::int as n from ${sql.identifier(name)}`,
+        );
         result[name] = rows.rows[0]?.n ?? -1;
       }
       return result;
@@ -62,4 +64,3 @@ export async function startCliHarness(extraEnv: NodeJS.ProcessEnv = {}): Promise
     },
   };
 }
-

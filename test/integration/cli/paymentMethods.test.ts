@@ -30,7 +30,10 @@ describe('billing payment-methods', () => {
     const pm = await browserSdk.createPaymentMethod({
       billingDetail: {
         address: { line1: '1 Queen Rd', city: 'Hong Kong', country: 'HK' },
-        email: 'sdk@example.com', firstName: 'Sdk', lastName: 'User', phone: '85255550100',
+        email: 'sdk@example.com',
+        firstName: 'Sdk',
+        lastName: 'User',
+        phone: '85255550100',
       },
       card: { cardNo, cardExpireMonth: '12', cardExpireYear: '2039', cardSecurityCode: '321' },
       ...(customer !== null ? { customerId: customer.asiabillCustomerId } : {}),
@@ -40,15 +43,55 @@ describe('billing payment-methods', () => {
 
   beforeAll(async () => {
     h = await startCliHarness();
-    ann = await h.json<CustomerJson>('customers', 'create', '--email', 'ann@example.com', '--first-name', 'Ann', '--last-name', 'Lee', '--external-ref', 'ann');
-    bob = await h.json<CustomerJson>('customers', 'create', '--email', 'bob@example.com', '--first-name', 'Bob', '--last-name', 'Ng');
-    browserSdk = new AsiabillClient({ paymentUrl: h.sandbox.paymentUrl, openapiUrl: h.sandbox.openapiUrl, gatewayNo: h.sandbox.gatewayNo, signKey: h.sandbox.signKey });
+    ann = await h.json<CustomerJson>(
+      'customers',
+      'create',
+      '--email',
+      'ann@example.com',
+      '--first-name',
+      'Ann',
+      '--last-name',
+      'Lee',
+      '--external-ref',
+      'ann',
+    );
+    bob = await h.json<CustomerJson>(
+      'customers',
+      'create',
+      '--email',
+      'bob@example.com',
+      '--first-name',
+      'Bob',
+      '--last-name',
+      'Ng',
+    );
+    browserSdk = new AsiabillClient({
+      paymentUrl: h.sandbox.paymentUrl,
+      openapiUrl: h.sandbox.openapiUrl,
+      gatewayNo: h.sandbox.gatewayNo,
+      signKey: h.sandbox.signKey,
+    });
   });
-  afterAll(async () => { await h.close(); });
+  afterAll(async () => {
+    await h.close();
+  });
 
   it('adds a card (PCI path), storing only the pm_ reference and masked details', async () => {
     const before = await h.counts();
-    const r = await h.run('payment-methods', 'add', '--customer', ann.id, '--card-number', '4242 4242 4242 4242', '--exp-month', '3', '--exp-year', '2035', '--cvc', '123');
+    const r = await h.run(
+      'payment-methods',
+      'add',
+      '--customer',
+      ann.id,
+      '--card-number',
+      '4242 4242 4242 4242',
+      '--exp-month',
+      '3',
+      '--exp-year',
+      '2035',
+      '--cvc',
+      '123',
+    );
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^id: +card_[0-9a-z]{16}$/m);
     expect(r.out).toMatch(/^brand: +Visa$/m);
@@ -58,20 +101,60 @@ describe('billing payment-methods', () => {
     // Bound to the customer's AsiaBill id, with the placeholder address (none was given).
     const remote = h.sandbox.dump().paymentMethods.find((pm) => pm.customerPaymentMethodId === pmId);
     expect(remote?.customerId).toBe(ann.asiabillCustomerId);
-    expect(remote?.billingDetail).toMatchObject({ email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee', address: { country: 'HK' } });
+    expect(remote?.billingDetail).toMatchObject({
+      email: 'ann@example.com',
+      firstName: 'Ann',
+      lastName: 'Lee',
+      address: { country: 'HK' },
+    });
     const after = await h.counts();
     expect(after.payment_methods).toBe((before.payment_methods ?? 0) + 1);
     expect(after.events).toBe((before.events ?? 0) + 1);
   });
 
   it('adds a card with --json and a billing address', async () => {
-    const pm = await h.json<PaymentMethodJson>('payment-methods', 'add', '--customer', 'ann',
-      '--card-number', '5555555555554444', '--exp-month', '11', '--exp-year', '2036', '--cvc', '4321',
-      '--line1', '1 Main St', '--city', 'Springfield', '--country', 'us', '--state', 'il', '--postal-code', '62701');
-    expect(pm).toMatchObject({ customerId: ann.id, brand: 'MasterCard', last4: '4444', expMonth: '11', expYear: '2036' });
+    const pm = await h.json<PaymentMethodJson>(
+      'payment-methods',
+      'add',
+      '--customer',
+      'ann',
+      '--card-number',
+      '5555555555554444',
+      '--exp-month',
+      '11',
+      '--exp-year',
+      '2036',
+      '--cvc',
+      '4321',
+      '--line1',
+      '1 Main St',
+      '--city',
+      'Springfield',
+      '--country',
+      'us',
+      '--state',
+      'il',
+      '--postal-code',
+      '62701',
+    );
+    expect(pm).toMatchObject({
+      customerId: ann.id,
+      brand: 'MasterCard',
+      last4: '4444',
+      expMonth: '11',
+      expYear: '2036',
+    });
     expect(pm.id).toMatch(/^card_/);
-    const remote = h.sandbox.dump().paymentMethods.find((p) => p.customerPaymentMethodId === pm.asiabillPaymentMethodId);
-    expect(remote?.billingDetail.address).toMatchObject({ line1: '1 Main St', city: 'Springfield', country: 'US', state: 'IL', postalCode: '62701' });
+    const remote = h.sandbox
+      .dump()
+      .paymentMethods.find((p) => p.customerPaymentMethodId === pm.asiabillPaymentMethodId);
+    expect(remote?.billingDetail.address).toMatchObject({
+      line1: '1 Main St',
+      city: 'Springfield',
+      country: 'US',
+      state: 'IL',
+      postalCode: '62701',
+    });
   });
 
   it('registers a pm_ id from the browser SDK (table and --json)', async () => {
@@ -84,19 +167,34 @@ describe('billing payment-methods', () => {
 
     const second = await tokenise(bob, '4000056655665556');
     const pm = await h.json<PaymentMethodJson>('payment-methods', 'add', '--customer', bob.id, '--asiabill-id', second);
-    expect(pm).toMatchObject({ customerId: bob.id, asiabillPaymentMethodId: second, last4: '5556', expMonth: null, expYear: null });
+    expect(pm).toMatchObject({
+      customerId: bob.id,
+      asiabillPaymentMethodId: second,
+      last4: '5556',
+      expMonth: null,
+      expYear: null,
+    });
 
     // Twice is a conflict, not a second row.
     const before = await h.counts();
-    expectBadInput(await h.run('payment-methods', 'add', '--customer', bob.id, '--asiabill-id', second), 'already registered');
+    expectBadInput(
+      await h.run('payment-methods', 'add', '--customer', bob.id, '--asiabill-id', second),
+      'already registered',
+    );
     expect(await h.counts()).toEqual(before);
   });
 
   it("refuses another AsiaBill customer's card and ids AsiaBill does not know", async () => {
     const annsCard = await tokenise(ann);
     const before = await h.counts();
-    expectBadInput(await h.run('payment-methods', 'add', '--customer', bob.id, '--asiabill-id', annsCard), 'asiabillPaymentMethodId');
-    expectBadInput(await h.run('payment-methods', 'add', '--customer', bob.id, '--asiabill-id', 'pm_1999999999999999999'), 'asiabillPaymentMethodId');
+    expectBadInput(
+      await h.run('payment-methods', 'add', '--customer', bob.id, '--asiabill-id', annsCard),
+      'asiabillPaymentMethodId',
+    );
+    expectBadInput(
+      await h.run('payment-methods', 'add', '--customer', bob.id, '--asiabill-id', 'pm_1999999999999999999'),
+      'asiabillPaymentMethodId',
+    );
     expect(await h.counts()).toEqual(before);
   });
 
@@ -116,7 +214,13 @@ describe('billing payment-methods', () => {
   });
 
   const card = (overrides: Record<string, string | null> = {}): string[] => {
-    const opts: Record<string, string | null> = { '--card-number': VISA, '--exp-month': '12', '--exp-year': '2035', '--cvc': '123', ...overrides };
+    const opts: Record<string, string | null> = {
+      '--card-number': VISA,
+      '--exp-month': '12',
+      '--exp-year': '2035',
+      '--cvc': '123',
+      ...overrides,
+    };
     return Object.entries(opts).flatMap(([k, v]) => (v === null ? [] : [k, v]));
   };
 
@@ -134,19 +238,27 @@ describe('billing payment-methods', () => {
     ['neither form', [], '--card-number', []],
     ['a partial card (no --cvc)', card({ '--cvc': null }), '--cvc', [VISA]],
     ['a partial address', [...card(), '--line1', '1 Main St'], '--city', [VISA]],
-    ['a US address without a state', [...card(), '--line1', '1 Main St', '--city', 'Austin', '--country', 'US'], 'state', [VISA]],
+    [
+      'a US address without a state',
+      [...card(), '--line1', '1 Main St', '--city', 'Austin', '--country', 'US'],
+      'state',
+      [VISA],
+    ],
     ['a malformed pm id', ['--asiabill-id', 'pm_12-34'], 'asiabillPaymentMethodId', []],
   ];
 
-  it.each(bad)('refuses %s with exit 2 naming the field, writing nothing and echoing no card data', async (_label, args, field, secrets) => {
-    const before = await h.counts();
-    const remoteBefore = h.sandbox.dump().paymentMethods.length;
-    const r = await h.run('payment-methods', 'add', '--customer', ann.id, ...args);
-    expectBadInput(r, field);
-    for (const secret of secrets) expect(r.err).not.toContain(secret);
-    expect(await h.counts()).toEqual(before);
-    expect(h.sandbox.dump().paymentMethods.length).toBe(remoteBefore);
-  });
+  it.each(bad)(
+    'refuses %s with exit 2 naming the field, writing nothing and echoing no card data',
+    async (_label, args, field, secrets) => {
+      const before = await h.counts();
+      const remoteBefore = h.sandbox.dump().paymentMethods.length;
+      const r = await h.run('payment-methods', 'add', '--customer', ann.id, ...args);
+      expectBadInput(r, field);
+      for (const secret of secrets) expect(r.err).not.toContain(secret);
+      expect(await h.counts()).toEqual(before);
+      expect(h.sandbox.dump().paymentMethods.length).toBe(remoteBefore);
+    },
+  );
 
   it('refuses an unknown customer before anything reaches AsiaBill', async () => {
     const before = await h.counts();

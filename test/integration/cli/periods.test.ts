@@ -7,7 +7,17 @@ import { expectBadInput, runCliIn, type CliRun } from './cliRun.ts';
 /** `billing periods` is pure: no database or gateway, so no environment at all is needed. */
 const run = (...args: string[]): Promise<CliRun> => runCliIn({}, args);
 
-const ACCEPTANCE = ['periods', '--anchor', '2025-01-31T10:00:00', '--interval', 'month', '--timezone', 'Asia/Shanghai', '--count', '4'];
+const ACCEPTANCE = [
+  'periods',
+  '--anchor',
+  '2025-01-31T10:00:00',
+  '--interval',
+  'month',
+  '--timezone',
+  'Asia/Shanghai',
+  '--count',
+  '4',
+];
 const ACCEPTANCE_OUTPUT = [
   '2025-02-28T10:00:00+08:00',
   '2025-03-31T10:00:00+08:00',
@@ -37,12 +47,34 @@ describe('billing periods', () => {
   });
 
   it('honours --interval-count and anchors with an explicit offset', async () => {
-    const r = await run('periods', '--anchor', '2025-01-01T00:00:00+08:00', '--interval', 'week', '--interval-count', '2', '--timezone', 'Asia/Shanghai', '--count', '2');
+    const r = await run(
+      'periods',
+      '--anchor',
+      '2025-01-01T00:00:00+08:00',
+      '--interval',
+      'week',
+      '--interval-count',
+      '2',
+      '--timezone',
+      'Asia/Shanghai',
+      '--count',
+      '2',
+    );
     expect(r.out).toBe('2025-01-15T00:00:00+08:00\n2025-01-29T00:00:00+08:00');
   });
 
   it('keeps local wall time across DST in the schedule zone', async () => {
-    const r = await run('periods', '--anchor', '2025-03-01T09:00', '--interval', 'month', '--timezone', 'America/New_York', '--count', '1');
+    const r = await run(
+      'periods',
+      '--anchor',
+      '2025-03-01T09:00',
+      '--interval',
+      'month',
+      '--timezone',
+      'America/New_York',
+      '--count',
+      '1',
+    );
     expect(r.out).toBe('2025-04-01T09:00:00-04:00');
   });
 
@@ -58,7 +90,10 @@ describe('billing periods', () => {
   ];
 
   it.each(bad)('refuses %s with exit 2 naming the option', async (_label, override, field) => {
-    const opts = new Map([['--anchor', '2025-01-31'], ['--interval', 'month']]);
+    const opts = new Map([
+      ['--anchor', '2025-01-31'],
+      ['--interval', 'month'],
+    ]);
     for (let i = 0; i < override.length; i += 2) opts.set(override[i] ?? '', override[i + 1] ?? '');
     expectBadInput(await run('periods', ...[...opts].flat()), field);
   });
@@ -71,10 +106,7 @@ describe('billing periods', () => {
     const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
     const bin = (...args: string[]) => spawnBin(join(root, 'bin', 'billing.mjs'), args);
     // Both at once: each pays node + tsx start-up, which dominates this file's run time.
-    const [good, bad] = await Promise.all([
-      bin(...ACCEPTANCE),
-      bin('periods', '--anchor', 'x', '--interval', 'month'),
-    ]);
+    const [good, bad] = await Promise.all([bin(...ACCEPTANCE), bin('periods', '--anchor', 'x', '--interval', 'month')]);
     expect(good).toEqual({ status: 0, stdout: `${ACCEPTANCE_OUTPUT.join('\n')}\n`, stderr: '' });
     expect(bad.status).toBe(2);
     expect(bad.stdout).toBe('');
@@ -88,8 +120,12 @@ function spawnBin(script: string, args: string[]): Promise<{ status: number | nu
     const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH ?? '' } });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      stdout += s;
+    });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+    });
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });

@@ -21,12 +21,26 @@ const base = ['--name', 'Gold', '--amount', '19.99', '--currency', 'USD', '--int
 
 describe('billing plans', () => {
   let h: CliHarness;
-  beforeAll(async () => { h = await startCliHarness(); });
-  afterAll(async () => { await h.close(); });
+  beforeAll(async () => {
+    h = await startCliHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
 
   it('creates a plan and prints it as key/value lines, with an event row', async () => {
     const before = await h.counts();
-    const r = await h.run('plans', 'create', '--code', 'silver', ...base, '--interval-count', '3', '--trial-days', '14');
+    const r = await h.run(
+      'plans',
+      'create',
+      '--code',
+      'silver',
+      ...base,
+      '--interval-count',
+      '3',
+      '--trial-days',
+      '14',
+    );
     expect(r.code, r.err).toBe(0);
     expect(r.err).toBe('');
     expect(r.out).toMatch(/^id: +plan_[0-9a-z]{16}$/m);
@@ -44,12 +58,30 @@ describe('billing plans', () => {
   });
 
   it('creates a plan with --json, money as minor units plus display text', async () => {
-    const plan = await h.json<PlanJson>('plans', 'create', '--code', 'yen.basic', '--name', 'Basic', '--amount', '1500', '--currency', 'jpy', '--interval', 'Year');
+    const plan = await h.json<PlanJson>(
+      'plans',
+      'create',
+      '--code',
+      'yen.basic',
+      '--name',
+      'Basic',
+      '--amount',
+      '1500',
+      '--currency',
+      'jpy',
+      '--interval',
+      'Year',
+    );
     expect(plan.id).toMatch(/^plan_/);
     expect(plan).toMatchObject({
-      code: 'yen.basic', version: 1, name: 'Basic', status: 'active',
+      code: 'yen.basic',
+      version: 1,
+      name: 'Basic',
+      status: 'active',
       amount: { amount: 1500, currency: 'JPY', display: '1500 JPY' },
-      interval: 'year', intervalCount: 1, trialDays: 0,
+      interval: 'year',
+      intervalCount: 1,
+      trialDays: 0,
     });
     const usd = await h.json<PlanJson>('plans', 'create', '--code', 'usd-json', ...base);
     expect(usd.amount).toEqual({ amount: 1999, currency: 'USD', display: '19.99 USD' });
@@ -57,13 +89,39 @@ describe('billing plans', () => {
 
   it('versions plans: same code → version N+1, identical terms → conflict, old versions untouched', async () => {
     const v1 = await h.json<PlanJson>('plans', 'create', '--code', 'pro', ...base);
-    const v2 = await h.json<PlanJson>('plans', 'create', '--code', 'pro', '--name', 'Gold', '--amount', '24.99', '--currency', 'USD', '--interval', 'month');
+    const v2 = await h.json<PlanJson>(
+      'plans',
+      'create',
+      '--code',
+      'pro',
+      '--name',
+      'Gold',
+      '--amount',
+      '24.99',
+      '--currency',
+      'USD',
+      '--interval',
+      'month',
+    );
     expect(v1.version).toBe(1);
     expect(v2.version).toBe(2);
     expect(v2.id).not.toBe(v1.id);
 
     const before = await h.counts();
-    const same = await h.run('plans', 'create', '--code', 'pro', '--name', 'Gold', '--amount', '24.99', '--currency', 'USD', '--interval', 'month');
+    const same = await h.run(
+      'plans',
+      'create',
+      '--code',
+      'pro',
+      '--name',
+      'Gold',
+      '--amount',
+      '24.99',
+      '--currency',
+      'USD',
+      '--interval',
+      'month',
+    );
     expectBadInput(same, 'version 2 already has exactly these terms');
     expect(await h.counts()).toEqual(before);
 
@@ -73,14 +131,31 @@ describe('billing plans', () => {
 
     const shown = await h.json<PlanJson>('plans', 'show', 'pro');
     expect(shown.id).toBe(v3.id);
-    expect(shown.versions?.map((v) => [v.version, v.amount.amount])).toEqual([[1, 1999], [2, 2499], [3, 1999]]);
+    expect(shown.versions?.map((v) => [v.version, v.amount.amount])).toEqual([
+      [1, 1999],
+      [2, 2499],
+      [3, 1999],
+    ]);
     // New subscriptions get the newest version.
     expect((await getLatestActivePlan(h.db, 'pro')).id).toBe(v3.id);
   });
 
   it('lists the newest version of each code, as a table and as JSON', async () => {
     await h.json<PlanJson>('plans', 'create', '--code', 'list-a', ...base);
-    await h.json<PlanJson>('plans', 'create', '--code', 'list-a', '--name', 'Gold', '--amount', '29.00', '--currency', 'USD', '--interval', 'month');
+    await h.json<PlanJson>(
+      'plans',
+      'create',
+      '--code',
+      'list-a',
+      '--name',
+      'Gold',
+      '--amount',
+      '29.00',
+      '--currency',
+      'USD',
+      '--interval',
+      'month',
+    );
     const r = await h.run('plans', 'list');
     expect(r.code, r.err).toBe(0);
     const lines = r.out.split('\n');
@@ -101,12 +176,27 @@ describe('billing plans', () => {
     const r = await h.run('plans', 'show', 'show-me');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^code: +show-me$/m);
-    expect(r.out).toMatch(/^versions:\nVERSION +NAME +AMOUNT +BILLED +TRIAL +STATUS +CREATED +ID\n +1 +Gold +19\.99 USD +every month/m);
+    expect(r.out).toMatch(
+      /^versions:\nVERSION +NAME +AMOUNT +BILLED +TRIAL +STATUS +CREATED +ID\n +1 +Gold +19\.99 USD +every month/m,
+    );
   });
 
   it('archives every version; archived plans leave the default list and refuse new versions', async () => {
     await h.json<PlanJson>('plans', 'create', '--code', 'old', ...base);
-    await h.json<PlanJson>('plans', 'create', '--code', 'old', '--name', 'Old v2', '--amount', '5', '--currency', 'USD', '--interval', 'week');
+    await h.json<PlanJson>(
+      'plans',
+      'create',
+      '--code',
+      'old',
+      '--name',
+      'Old v2',
+      '--amount',
+      '5',
+      '--currency',
+      'USD',
+      '--interval',
+      'week',
+    );
     const eventsBefore = (await h.counts()).events ?? 0;
     const r = await h.run('plans', 'archive', 'old');
     expect(r.code, r.err).toBe(0);
@@ -142,26 +232,180 @@ describe('billing plans', () => {
 
   const code51 = 'a'.repeat(51);
   const badCreates: Array<[string, string[], string]> = [
-    ['three decimals for USD', ['--code', 'bad', '--name', 'x', '--amount', '19.999', '--currency', 'USD', '--interval', 'month'], 'amount'],
-    ['decimals for JPY', ['--code', 'bad', '--name', 'x', '--amount', '1500.5', '--currency', 'JPY', '--interval', 'month'], 'amount'],
-    ['unknown interval', ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'fortnight'], 'interval'],
-    ['negative amount', ['--code', 'bad', '--name', 'x', '--amount=-5', '--currency', 'USD', '--interval', 'month'], 'amount'],
-    ['zero amount', ['--code', 'bad', '--name', 'x', '--amount', '0.00', '--currency', 'USD', '--interval', 'month'], 'amount'],
-    ['51-character code', ['--code', code51, '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month'], 'code'],
-    ['code with a space', ['--code', 'gold plan', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month'], 'code'],
-    ['fractional interval count', ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month', '--interval-count', '1.5'], '--interval-count'],
-    ['non-numeric interval count', ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month', '--interval-count', 'abc'], '--interval-count'],
-    ['zero interval count', ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month', '--interval-count', '0'], 'intervalCount'],
-    ['interval count over the monthly maximum', ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month', '--interval-count', '25'], 'intervalCount'],
-    ['interval count over the yearly maximum', ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'year', '--interval-count', '3'], 'intervalCount'],
-    ['trial too long', ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month', '--trial-days', '731'], 'trialDays'],
-    ['negative trial', ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month', '--trial-days=-1'], '--trial-days'],
-    ['three decimals AsiaBill cannot send (1.234 KWD)', ['--code', 'bad', '--name', 'x', '--amount', '1.234', '--currency', 'KWD', '--interval', 'month'], 'AsiaBill orderAmount'],
-    ['unknown currency', ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'XYZ', '--interval', 'month'], 'currency'],
-    ['empty name', ['--code', 'bad', '--name', '  ', '--amount', '5', '--currency', 'USD', '--interval', 'month'], 'name'],
-    ['201-character name', ['--code', 'bad', '--name', 'n'.repeat(201), '--amount', '5', '--currency', 'USD', '--interval', 'month'], 'name'],
+    [
+      'three decimals for USD',
+      ['--code', 'bad', '--name', 'x', '--amount', '19.999', '--currency', 'USD', '--interval', 'month'],
+      'amount',
+    ],
+    [
+      'decimals for JPY',
+      ['--code', 'bad', '--name', 'x', '--amount', '1500.5', '--currency', 'JPY', '--interval', 'month'],
+      'amount',
+    ],
+    [
+      'unknown interval',
+      ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'fortnight'],
+      'interval',
+    ],
+    [
+      'negative amount',
+      ['--code', 'bad', '--name', 'x', '--amount=-5', '--currency', 'USD', '--interval', 'month'],
+      'amount',
+    ],
+    [
+      'zero amount',
+      ['--code', 'bad', '--name', 'x', '--amount', '0.00', '--currency', 'USD', '--interval', 'month'],
+      'amount',
+    ],
+    [
+      '51-character code',
+      ['--code', code51, '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month'],
+      'code',
+    ],
+    [
+      'code with a space',
+      ['--code', 'gold plan', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month'],
+      'code',
+    ],
+    [
+      'fractional interval count',
+      [
+        '--code',
+        'bad',
+        '--name',
+        'x',
+        '--amount',
+        '5',
+        '--currency',
+        'USD',
+        '--interval',
+        'month',
+        '--interval-count',
+        '1.5',
+      ],
+      '--interval-count',
+    ],
+    [
+      'non-numeric interval count',
+      [
+        '--code',
+        'bad',
+        '--name',
+        'x',
+        '--amount',
+        '5',
+        '--currency',
+        'USD',
+        '--interval',
+        'month',
+        '--interval-count',
+        'abc',
+      ],
+      '--interval-count',
+    ],
+    [
+      'zero interval count',
+      [
+        '--code',
+        'bad',
+        '--name',
+        'x',
+        '--amount',
+        '5',
+        '--currency',
+        'USD',
+        '--interval',
+        'month',
+        '--interval-count',
+        '0',
+      ],
+      'intervalCount',
+    ],
+    [
+      'interval count over the monthly maximum',
+      [
+        '--code',
+        'bad',
+        '--name',
+        'x',
+        '--amount',
+        '5',
+        '--currency',
+        'USD',
+        '--interval',
+        'month',
+        '--interval-count',
+        '25',
+      ],
+      'intervalCount',
+    ],
+    [
+      'interval count over the yearly maximum',
+      [
+        '--code',
+        'bad',
+        '--name',
+        'x',
+        '--amount',
+        '5',
+        '--currency',
+        'USD',
+        '--interval',
+        'year',
+        '--interval-count',
+        '3',
+      ],
+      'intervalCount',
+    ],
+    [
+      'trial too long',
+      [
+        '--code',
+        'bad',
+        '--name',
+        'x',
+        '--amount',
+        '5',
+        '--currency',
+        'USD',
+        '--interval',
+        'month',
+        '--trial-days',
+        '731',
+      ],
+      'trialDays',
+    ],
+    [
+      'negative trial',
+      ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month', '--trial-days=-1'],
+      '--trial-days',
+    ],
+    [
+      'three decimals AsiaBill cannot send (1.234 KWD)',
+      ['--code', 'bad', '--name', 'x', '--amount', '1.234', '--currency', 'KWD', '--interval', 'month'],
+      'AsiaBill orderAmount',
+    ],
+    [
+      'unknown currency',
+      ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'XYZ', '--interval', 'month'],
+      'currency',
+    ],
+    [
+      'empty name',
+      ['--code', 'bad', '--name', '  ', '--amount', '5', '--currency', 'USD', '--interval', 'month'],
+      'name',
+    ],
+    [
+      '201-character name',
+      ['--code', 'bad', '--name', 'n'.repeat(201), '--amount', '5', '--currency', 'USD', '--interval', 'month'],
+      'name',
+    ],
     ['missing --amount', ['--code', 'bad', '--name', 'x', '--currency', 'USD', '--interval', 'month'], '--amount'],
-    ['unknown option', ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month', '--colour', 'red'], '--colour'],
+    [
+      'unknown option',
+      ['--code', 'bad', '--name', 'x', '--amount', '5', '--currency', 'USD', '--interval', 'month', '--colour', 'red'],
+      '--colour',
+    ],
   ];
 
   it.each(badCreates)('refuses %s with exit 2 naming the field, writing nothing', async (_label, args, field) => {
@@ -172,7 +416,20 @@ describe('billing plans', () => {
 
   it('writes nothing for bad input under the test clock either (reading that clock is a query)', async () => {
     const before = await h.counts();
-    const r = await runCliIn({ ...h.env, BILLING_CLOCK: 'test' }, ['plans', 'create', '--code', 'tc', '--name', 'x', '--amount', '19.999', '--currency', 'USD', '--interval', 'month']);
+    const r = await runCliIn({ ...h.env, BILLING_CLOCK: 'test' }, [
+      'plans',
+      'create',
+      '--code',
+      'tc',
+      '--name',
+      'x',
+      '--amount',
+      '19.999',
+      '--currency',
+      'USD',
+      '--interval',
+      'month',
+    ]);
     expectBadInput(r, 'amount');
     expect(await h.counts()).toEqual(before);
   });

@@ -10,8 +10,19 @@ import { startCliHarness, expectBadInput, type CliHarness } from './harness.ts';
  * `billing subscriptions …` and `billing clock …` against a running engine (as `billing run`
  * would be), on a test clock: subscribe, advance a month with --wait, inspect, cancel.
  */
-interface SubJson { id: string; status: string; redirectUrl: string | null; charge: { tokenType: string; status: string } | null }
-interface ShowJson { id: string; status: string; cancelAtPeriodEnd: boolean; currentPeriod: { start: string; end: string }; invoices: Array<{ status: string; periodStart: string; attempts: Array<{ tokenType: string; status: string }> }> }
+interface SubJson {
+  id: string;
+  status: string;
+  redirectUrl: string | null;
+  charge: { tokenType: string; status: string } | null;
+}
+interface ShowJson {
+  id: string;
+  status: string;
+  cancelAtPeriodEnd: boolean;
+  currentPeriod: { start: string; end: string };
+  invoices: Array<{ status: string; periodStart: string; attempts: Array<{ tokenType: string; status: string }> }>;
+}
 
 describe('billing subscriptions and billing clock', () => {
   let h: CliHarness;
@@ -19,12 +30,59 @@ describe('billing subscriptions and billing clock', () => {
   let customerId = '';
   let cardId = '';
   beforeAll(async () => {
-    h = await startCliHarness({ BILLING_CLOCK: 'test', BILLING_QUEUE_PREFIX: testQueuePrefix(), BILLING_HTTP_PORT: '0' });
-    engine = await startEngine({ config: loadConfig(h.env), logger: silentLogger, parts: { http: true, scheduler: true, charge: true, sandbox: false } });
+    h = await startCliHarness({
+      BILLING_CLOCK: 'test',
+      BILLING_QUEUE_PREFIX: testQueuePrefix(),
+      BILLING_HTTP_PORT: '0',
+    });
+    engine = await startEngine({
+      config: loadConfig(h.env),
+      logger: silentLogger,
+      parts: { http: true, scheduler: true, charge: true, sandbox: false },
+    });
     expect((await h.run('clock', 'advance', '--to', '2030-01-31T09:00:00Z')).code).toBe(0);
-    await h.json('plans', 'create', '--code', 'pro', '--name', 'Pro', '--amount', '19.99', '--currency', 'USD', '--interval', 'month');
-    customerId = (await h.json<{ id: string }>('customers', 'create', '--email', 'ada@example.com', '--first-name', 'Ada', '--last-name', 'Lovelace')).id;
-    cardId = (await h.json<{ id: string }>('payment-methods', 'add', '--customer', customerId, '--card-number', '4242424242424242', '--exp-month', '12', '--exp-year', '2035', '--cvc', '123')).id;
+    await h.json(
+      'plans',
+      'create',
+      '--code',
+      'pro',
+      '--name',
+      'Pro',
+      '--amount',
+      '19.99',
+      '--currency',
+      'USD',
+      '--interval',
+      'month',
+    );
+    customerId = (
+      await h.json<{ id: string }>(
+        'customers',
+        'create',
+        '--email',
+        'ada@example.com',
+        '--first-name',
+        'Ada',
+        '--last-name',
+        'Lovelace',
+      )
+    ).id;
+    cardId = (
+      await h.json<{ id: string }>(
+        'payment-methods',
+        'add',
+        '--customer',
+        customerId,
+        '--card-number',
+        '4242424242424242',
+        '--exp-month',
+        '12',
+        '--exp-year',
+        '2035',
+        '--cvc',
+        '123',
+      )
+    ).id;
   });
   afterAll(async () => {
     await engine?.close();
@@ -33,7 +91,18 @@ describe('billing subscriptions and billing clock', () => {
   });
 
   it('creates, renews on the test clock, shows and cancels at period end', async () => {
-    const created = await h.json<SubJson>('subscriptions', 'create', '--customer', customerId, '--plan', 'pro', '--payment-method', cardId, '--timezone', 'Asia/Shanghai');
+    const created = await h.json<SubJson>(
+      'subscriptions',
+      'create',
+      '--customer',
+      customerId,
+      '--plan',
+      'pro',
+      '--payment-method',
+      cardId,
+      '--timezone',
+      'Asia/Shanghai',
+    );
     expect(created.status).toBe('active');
     expect(created.charge).toMatchObject({ tokenType: 'InitRecurring', status: 'succeeded' });
 
@@ -41,20 +110,27 @@ describe('billing subscriptions and billing clock', () => {
     expect(human.code).toBe(0);
     expect(human.out).toContain(created.id);
     expect(human.out).toMatch(/^ID\s+STATUS\s+CUSTOMER/);
-    expect((await h.json<SubJson[]>('subscriptions', 'list', '--status', 'active')).map((s) => s.id)).toEqual([created.id]);
+    expect((await h.json<SubJson[]>('subscriptions', 'list', '--status', 'active')).map((s) => s.id)).toEqual([
+      created.id,
+    ]);
 
     const adv = await h.json<{ now: string; steps: number }>('clock', 'advance', '--by', 'P1M', '--wait');
     expect(adv.now).toBe('2030-02-28T09:00:00.000Z');
     const shown = await h.json<ShowJson>('subscriptions', 'show', created.id);
     // Anchored on Jan 31 17:00 in Shanghai: the next period starts Feb 28 at the same local time.
-    expect(shown.invoices.map((i) => [i.periodStart, i.status, i.attempts.map((a) => `${a.tokenType}:${a.status}`).join()])).toEqual([
+    expect(
+      shown.invoices.map((i) => [i.periodStart, i.status, i.attempts.map((a) => `${a.tokenType}:${a.status}`).join()]),
+    ).toEqual([
       ['2030-02-28T17:00:00+08:00', 'paid', 'Recurring:succeeded'],
       ['2030-01-31T17:00:00+08:00', 'paid', 'InitRecurring:succeeded'],
     ]);
     const showHuman = await h.run('subscriptions', 'show', created.id);
     expect(showHuman.out).toContain('Recurring:succeeded');
 
-    expect((await h.json<{ cancelAtPeriodEnd: boolean }>('subscriptions', 'cancel', created.id, '--at-period-end')).cancelAtPeriodEnd).toBe(true);
+    expect(
+      (await h.json<{ cancelAtPeriodEnd: boolean }>('subscriptions', 'cancel', created.id, '--at-period-end'))
+        .cancelAtPeriodEnd,
+    ).toBe(true);
     await h.json('clock', 'advance', '--to', '2030-04-01T00:00:00Z', '--wait');
     const ended = await h.json<ShowJson>('subscriptions', 'show', created.id);
     expect(ended.status).toBe('canceled');
@@ -65,11 +141,59 @@ describe('billing subscriptions and billing clock', () => {
 
   it('refuses bad input with exit 2, naming the field, and writes nothing', async () => {
     const before = await h.counts();
-    expectBadInput(await h.run('subscriptions', 'create', '--customer', customerId, '--plan', 'nope', '--payment-method', cardId), 'nope');
-    expectBadInput(await h.run('subscriptions', 'create', '--customer', customerId, '--plan', 'pro', '--payment-method', cardId, '--timezone', 'Mars/Olympus'), '--timezone');
-    expectBadInput(await h.run('subscriptions', 'create', '--customer', customerId, '--plan', 'pro', '--payment-method', cardId, '--start', '2031-13-45'), '--start');
-    expectBadInput(await h.run('subscriptions', 'create', '--customer', customerId, '--plan', 'pro', '--payment-method', cardId, '--start', '2099-01-01'), 'start');
-    expectBadInput(await h.run('subscriptions', 'create', '--customer', 'cust_missing', '--plan', 'pro', '--payment-method', cardId), 'cust_missing');
+    expectBadInput(
+      await h.run('subscriptions', 'create', '--customer', customerId, '--plan', 'nope', '--payment-method', cardId),
+      'nope',
+    );
+    expectBadInput(
+      await h.run(
+        'subscriptions',
+        'create',
+        '--customer',
+        customerId,
+        '--plan',
+        'pro',
+        '--payment-method',
+        cardId,
+        '--timezone',
+        'Mars/Olympus',
+      ),
+      '--timezone',
+    );
+    expectBadInput(
+      await h.run(
+        'subscriptions',
+        'create',
+        '--customer',
+        customerId,
+        '--plan',
+        'pro',
+        '--payment-method',
+        cardId,
+        '--start',
+        '2031-13-45',
+      ),
+      '--start',
+    );
+    expectBadInput(
+      await h.run(
+        'subscriptions',
+        'create',
+        '--customer',
+        customerId,
+        '--plan',
+        'pro',
+        '--payment-method',
+        cardId,
+        '--start',
+        '2099-01-01',
+      ),
+      'start',
+    );
+    expectBadInput(
+      await h.run('subscriptions', 'create', '--customer', 'cust_missing', '--plan', 'pro', '--payment-method', cardId),
+      'cust_missing',
+    );
     expectBadInput(await h.run('subscriptions', 'list', '--status', 'sleeping'), '--status');
     expectBadInput(await h.run('subscriptions', 'show', 'sub_missing'), 'sub_missing');
     expectBadInput(await h.run('clock', 'advance', '--to', '2031-01-01', '--by', 'P1D'), '--to/--by');

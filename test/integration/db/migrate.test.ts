@@ -5,7 +5,9 @@ import { migrateDatabase } from '../../../src/db/migrate.ts';
 
 describe('db migrate', () => {
   const cleanup: Array<() => Promise<void>> = [];
-  afterAll(async () => { for (const c of cleanup) await c(); });
+  afterAll(async () => {
+    for (const c of cleanup) await c();
+  });
 
   it('creates the database, applies every table, and is harmless when run twice', async () => {
     const t = await createTestDatabase();
@@ -16,7 +18,15 @@ describe('db migrate', () => {
       sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     );
     expect(rows.rows.map((r) => r.table_name)).toEqual([
-      'charge_attempts', 'customers', 'events', 'gateway_notifications', 'invoices', 'payment_methods', 'plans', 'subscriptions', 'test_clock',
+      'charge_attempts',
+      'customers',
+      'events',
+      'gateway_notifications',
+      'invoices',
+      'payment_methods',
+      'plans',
+      'subscriptions',
+      'test_clock',
     ]);
   });
 });

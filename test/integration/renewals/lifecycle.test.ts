@@ -9,13 +9,22 @@ const START = '2027-03-31T12:00:00Z';
 
 describe('subscription lifecycle on the test clock', () => {
   let t: TestEngine;
-  beforeAll(async () => { t = await startTestEngine({ start: START, env: { BILLING_INCOMPLETE_EXPIRY_HOURS: '23' } }); });
-  afterAll(async () => { await t?.stop(); });
+  beforeAll(async () => {
+    t = await startTestEngine({ start: START, env: { BILLING_INCOMPLETE_EXPIRY_HOURS: '23' } });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
 
   const sub = async (id: string) => (await t.ctx.db.select().from(subscriptions).where(eq(subscriptions.id, id)))[0]!;
-  const attemptsOf = (subId: string) => t.ctx.db.select({ a: chargeAttempts }).from(chargeAttempts)
-    .innerJoin(invoices, eq(invoices.id, chargeAttempts.invoiceId)).where(eq(invoices.subscriptionId, subId))
-    .orderBy(invoices.periodIndex, chargeAttempts.attemptNo).then((r) => r.map((x) => x.a));
+  const attemptsOf = (subId: string) =>
+    t.ctx.db
+      .select({ a: chargeAttempts })
+      .from(chargeAttempts)
+      .innerJoin(invoices, eq(invoices.id, chargeAttempts.invoiceId))
+      .where(eq(invoices.subscriptionId, subId))
+      .orderBy(invoices.periodIndex, chargeAttempts.attemptNo)
+      .then((r) => r.map((x) => x.a));
 
   it('3-D Secure: incomplete with a redirect URL, active once the challenge succeeds; an abandoned one expires', async () => {
     const plan = await makePlan(t.ctx);
@@ -26,9 +35,12 @@ describe('subscription lifecycle on the test clock', () => {
     expect(done.charge?.kind === 'attempted' && done.charge.status).toBe('pending');
     await t.engine.sandbox!.completeThreeDS(done.charge?.kind === 'attempted' ? done.charge.orderNo : '', 'success');
     // The notification arrives asynchronously at our HTTP endpoint.
-    for (let i = 0; i < 400 && (await sub(done.subscriptionId)).status !== 'active'; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 400 && (await sub(done.subscriptionId)).status !== 'active'; i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect((await sub(done.subscriptionId)).status).toBe('active');
-    expect((await attemptsOf(done.subscriptionId)).map((a) => [a.tokenType, a.status])).toEqual([['InitRecurring', 'succeeded']]);
+    expect((await attemptsOf(done.subscriptionId)).map((a) => [a.tokenType, a.status])).toEqual([
+      ['InitRecurring', 'succeeded'],
+    ]);
 
     await t.advanceTo(new Date(new Date(START).getTime() + 24 * 3600 * 1000).toISOString(), { stepMs: 3600 * 1000 });
     const gone = await sub(abandoned.subscriptionId);
@@ -61,15 +73,37 @@ describe('subscription lifecycle on the test clock', () => {
     expect(s1.status).toBe('canceled');
     const atts = await attemptsOf(r.subscriptionId);
     expect(atts.map((a) => `${a.tokenType}:${a.status}`)).toEqual([
-      'InitRecurring:succeeded', 'Recurring:failed', 'Recurring:failed', 'Recurring:failed', 'Recurring:failed',
+      'InitRecurring:succeeded',
+      'Recurring:failed',
+      'Recurring:failed',
+      'Recurring:failed',
+      'Recurring:failed',
     ]);
     // Retries 1, 3 and 5 days after the previous failure (engine time; day-granular steps).
-    const renewalInvoice = (await t.ctx.db.select().from(invoices).where(and(eq(invoices.subscriptionId, r.subscriptionId), eq(invoices.periodIndex, 1))))[0]!;
+    const renewalInvoice = (
+      await t.ctx.db
+        .select()
+        .from(invoices)
+        .where(and(eq(invoices.subscriptionId, r.subscriptionId), eq(invoices.periodIndex, 1)))
+    )[0]!;
     expect(renewalInvoice.status).toBe('uncollectible');
-    const gaps = atts.slice(2).map((a, i) => Math.round((a.createdAt.getTime() - atts[i + 1]!.createdAt.getTime()) / DAY_MS));
+    const gaps = atts
+      .slice(2)
+      .map((a, i) => Math.round((a.createdAt.getTime() - atts[i + 1]!.createdAt.getTime()) / DAY_MS));
     expect(gaps).toEqual([1, 3, 5]);
-    const types = (await t.ctx.db.select({ type: events.type }).from(events).where(eq(events.subjectId, r.subscriptionId)).orderBy(events.seq)).map((e) => e.type);
-    expect(types).toEqual(['subscription.created', 'subscription.activated', 'subscription.past_due', 'subscription.canceled']);
+    const types = (
+      await t.ctx.db
+        .select({ type: events.type })
+        .from(events)
+        .where(eq(events.subjectId, r.subscriptionId))
+        .orderBy(events.seq)
+    ).map((e) => e.type);
+    expect(types).toEqual([
+      'subscription.created',
+      'subscription.activated',
+      'subscription.past_due',
+      'subscription.canceled',
+    ]);
   });
 
   it('trial: no charge up front; the InitRecurring charge happens at trial end', async () => {
@@ -95,7 +129,8 @@ describe('subscription lifecycle on the test clock', () => {
     const [att] = await attemptsOf(r.subscriptionId);
     expect(att).toMatchObject({ tokenType: 'InitRecurring', status: 'pending' });
     await t.engine.sandbox!.completeThreeDS(att!.orderNo, 'success');
-    for (let i = 0; i < 400 && (await sub(r.subscriptionId)).status !== 'active'; i++) await new Promise((res) => setTimeout(res, 50));
+    for (let i = 0; i < 400 && (await sub(r.subscriptionId)).status !== 'active'; i++)
+      await new Promise((res) => setTimeout(res, 50));
     expect((await sub(r.subscriptionId)).status).toBe('active');
   });
 
@@ -110,7 +145,10 @@ describe('subscription lifecycle on the test clock', () => {
     expect(after.canceledAt?.getTime()).toBe(s.currentPeriodEnd.getTime());
     expect(await attemptsOf(r.subscriptionId)).toHaveLength(1);
     await expect(cancelSubscription(t.ctx, r.subscriptionId)).rejects.toThrow(/already canceled/);
-    const count = await t.ctx.db.select({ n: sql<number>`count(*)::int` }).from(invoices).where(eq(invoices.subscriptionId, r.subscriptionId));
+    const count = await t.ctx.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(invoices)
+      .where(eq(invoices.subscriptionId, r.subscriptionId));
     expect(count[0]?.n).toBe(1);
   });
 });

@@ -17,17 +17,43 @@ const ZONES = ['UTC', 'America/New_York', 'Asia/Shanghai', 'Australia/Sydney', '
 
 describe('a year of renewals, end to end', () => {
   let t: TestEngine;
-  beforeAll(async () => { t = await startTestEngine({ start: START }); });
-  afterAll(async () => { await t?.stop(); });
+  beforeAll(async () => {
+    t = await startTestEngine({ start: START });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
 
-  it('charges every period exactly once, in order, with the right token type, amount and dates', { timeout: 300_000 }, async () => {
+  it('charges every period exactly once, in order, with the right token type, amount and dates', {
+    timeout: 300_000,
+  }, async () => {
     const ctx = t.ctx;
     const plans = [
-      { code: await makePlan(ctx, { amount: '19.99', currency: 'USD', interval: 'month' }), amount: '19.99', currency: 'USD' },
-      { code: await makePlan(ctx, { amount: '199.00', currency: 'USD', interval: 'year' }), amount: '199.00', currency: 'USD' },
-      { code: await makePlan(ctx, { amount: '4.99', currency: 'EUR', interval: 'week' }), amount: '4.99', currency: 'EUR' },
-      { code: await makePlan(ctx, { amount: '1500', currency: 'JPY', interval: 'month' }), amount: '1500', currency: 'JPY' },
-      { code: await makePlan(ctx, { amount: '99.00', currency: 'USD', interval: 'month', intervalCount: 3 }), amount: '99.00', currency: 'USD' },
+      {
+        code: await makePlan(ctx, { amount: '19.99', currency: 'USD', interval: 'month' }),
+        amount: '19.99',
+        currency: 'USD',
+      },
+      {
+        code: await makePlan(ctx, { amount: '199.00', currency: 'USD', interval: 'year' }),
+        amount: '199.00',
+        currency: 'USD',
+      },
+      {
+        code: await makePlan(ctx, { amount: '4.99', currency: 'EUR', interval: 'week' }),
+        amount: '4.99',
+        currency: 'EUR',
+      },
+      {
+        code: await makePlan(ctx, { amount: '1500', currency: 'JPY', interval: 'month' }),
+        amount: '1500',
+        currency: 'JPY',
+      },
+      {
+        code: await makePlan(ctx, { amount: '99.00', currency: 'USD', interval: 'month', intervalCount: 3 }),
+        amount: '99.00',
+        currency: 'USD',
+      },
     ];
     const signUps = [START, '2027-02-28T23:30:00Z', '2027-03-15T04:00:00Z'];
     let i = 0;
@@ -41,18 +67,29 @@ describe('a year of renewals, end to end', () => {
     }
     await t.advanceTo(END);
 
-    const subs = await ctx.db.select({ s: subscriptions, pm: paymentMethods }).from(subscriptions)
+    const subs = await ctx.db
+      .select({ s: subscriptions, pm: paymentMethods })
+      .from(subscriptions)
       .innerJoin(paymentMethods, eq(paymentMethods.id, subscriptions.paymentMethodId));
     expect(subs.length).toBe(108);
     const ledger = t.engine.sandbox!.ledger();
     let expectedTotal = 0;
     for (const { s, pm } of subs) {
-      const schedule = { anchor: s.anchor, interval: s.interval as Interval, intervalCount: s.intervalCount, timeZone: s.timeZone };
+      const schedule = {
+        anchor: s.anchor,
+        interval: s.interval as Interval,
+        intervalCount: s.intervalCount,
+        timeZone: s.timeZone,
+      };
       const expectedStarts: string[] = [];
-      for (let n = 0; boundary(schedule, n).getTime() <= new Date(END).getTime(); n++) expectedStarts.push(boundary(schedule, n).toISOString());
+      for (let n = 0; boundary(schedule, n).getTime() <= new Date(END).getTime(); n++)
+        expectedStarts.push(boundary(schedule, n).toISOString());
       expectedTotal += expectedStarts.length;
       const charges = ledger.filter((l) => l.pmId === pm.asiabillPaymentMethodId && l.status === 'success');
-      expect(charges.map((c) => c.tokenType)).toEqual(['InitRecurring', ...Array(expectedStarts.length - 1).fill('Recurring')]);
+      expect(charges.map((c) => c.tokenType)).toEqual([
+        'InitRecurring',
+        ...Array(expectedStarts.length - 1).fill('Recurring'),
+      ]);
       const amount = toAsiabillOrderAmount({ amount: s.amount, currency: s.currency });
       expect(new Set(charges.map((c) => `${c.amount} ${c.currency}`))).toEqual(new Set([`${amount} ${s.currency}`]));
       // The remark carries the period start the engine charged for: in order, no gap, no repeat.

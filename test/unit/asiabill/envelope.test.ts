@@ -47,15 +47,18 @@ describe('error codes become typed errors', () => {
     expect(e.message).not.toContain('4242424242424242');
   });
 
-  it.each(['<html>Bad Gateway</html>', '', '[]', '{"message":"no code"}', '"0000"'])('unreadable body %j → bad_response', (body) => {
-    try {
-      parseEnvelope(body, 200);
-      expect.unreachable();
-    } catch (err) {
-      expect(err).toBeInstanceOf(AsiabillTransportError);
-      expect((err as AsiabillTransportError).reason).toBe('bad_response');
-    }
-  });
+  it.each(['<html>Bad Gateway</html>', '', '[]', '{"message":"no code"}', '"0000"'])(
+    'unreadable body %j → bad_response',
+    (body) => {
+      try {
+        parseEnvelope(body, 200);
+        expect.unreachable();
+      } catch (err) {
+        expect(err).toBeInstanceOf(AsiabillTransportError);
+        expect((err as AsiabillTransportError).reason).toBe('bad_response');
+      }
+    },
+  );
 });
 
 describe('parseJsonLossless', () => {
@@ -65,7 +68,10 @@ describe('parseJsonLossless', () => {
   });
 
   it('leaves digits inside strings (with escapes) alone', () => {
-    expect(parseJsonLossless('{"a":"\\"12345678901234567890","b":[99999999999999999999]}')).toEqual({ a: '"12345678901234567890', b: ['99999999999999999999'] });
+    expect(parseJsonLossless('{"a":"\\"12345678901234567890","b":[99999999999999999999]}')).toEqual({
+      a: '"12345678901234567890',
+      b: ['99999999999999999999'],
+    });
   });
 
   it('equals JSON.parse for documents without unsafe integers (property)', () => {
@@ -82,8 +88,23 @@ describe('parseJsonLossless', () => {
 
 describe('decoders accept numbers where strings are expected', () => {
   it('confirmCharge data', () => {
-    const r = decodeChargeResult({ orderNo: 'A1', tradeNo: '2022041810092544882449', orderStatus: 'success', orderAmount: 9.5, orderCurrency: 'USD', orderInfo: 'ok' }, 'A1');
-    expect(r).toMatchObject({ orderNo: 'A1', tradeNo: '2022041810092544882449', orderAmount: '9.5', orderStatus: 'success' });
+    const r = decodeChargeResult(
+      {
+        orderNo: 'A1',
+        tradeNo: '2022041810092544882449',
+        orderStatus: 'success',
+        orderAmount: 9.5,
+        orderCurrency: 'USD',
+        orderInfo: 'ok',
+      },
+      'A1',
+    );
+    expect(r).toMatchObject({
+      orderNo: 'A1',
+      tradeNo: '2022041810092544882449',
+      orderAmount: '9.5',
+      orderStatus: 'success',
+    });
   });
 
   it('refuses an unknown orderStatus or another orderNo', () => {
@@ -94,7 +115,17 @@ describe('decoders accept numbers where strings are expected', () => {
   it('transaction pages with numeric counters as text', () => {
     const page = decodeTransactionPage({
       page: { total: '1', pageSize: 10, pageIndex: '1' },
-      list: [{ orderNo: 123, tradeNo: '2022041810092544882449', tradeStatus: 'fail', tradeAmount: 10, tradeCurrency: 'USD', tradeInfo: 'x', tradeDate: 'd' }],
+      list: [
+        {
+          orderNo: 123,
+          tradeNo: '2022041810092544882449',
+          tradeStatus: 'fail',
+          tradeAmount: 10,
+          tradeCurrency: 'USD',
+          tradeInfo: 'x',
+          tradeDate: 'd',
+        },
+      ],
     });
     expect(page.page).toEqual({ total: 1, pageSize: 10, pageIndex: 1 });
     expect(page.list[0]).toMatchObject({ orderNo: '123', tradeAmount: '10', tradeStatus: 'fail' });

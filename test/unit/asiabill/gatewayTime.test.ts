@@ -12,7 +12,14 @@ describe('gateway time (UTC+8 assumption)', () => {
     expect(parseGatewayTime('2022-02-21T00:00:00')?.toISOString()).toBe('2022-02-20T16:00:00.000Z');
   });
 
-  it.each(['2022-02-31T00:00:00', '2022-13-01T00:00:00', '2022-02-21 00:00:00', '2022-02-21T24:00:00', 'yesterday', ''])('refuses %j', (s) => {
+  it.each([
+    '2022-02-31T00:00:00',
+    '2022-13-01T00:00:00',
+    '2022-02-21 00:00:00',
+    '2022-02-21T24:00:00',
+    'yesterday',
+    '',
+  ])('refuses %j', (s) => {
     expect(parseGatewayTime(s)).toBeUndefined();
   });
 

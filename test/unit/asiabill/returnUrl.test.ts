@@ -32,11 +32,19 @@ describe('verifyReturnQuery', () => {
   it('verifies the published vector from a URL-encoded query string', () => {
     const query = new URLSearchParams(new URLSearchParams(VECTOR).toString());
     const r = verifyReturnQuery(query, '12345678');
-    expect(r).toMatchObject({ orderNo: 'NEW_API1474187659537', orderStatus: 'success', tradeNo: '2022041810092544882449', orderAmount: '358.70', maskCardNo: '400000***3155' });
+    expect(r).toMatchObject({
+      orderNo: 'NEW_API1474187659537',
+      orderStatus: 'success',
+      tradeNo: '2022041810092544882449',
+      orderAmount: '358.70',
+      maskCardNo: '400000***3155',
+    });
   });
 
   it('verifies the vector given as a record, with a lowercase signature', () => {
-    expect(verifyReturnQuery({ ...VECTOR, signInfo: VECTOR.signInfo.toLowerCase() }, '12345678').orderStatus).toBe('success');
+    expect(verifyReturnQuery({ ...VECTOR, signInfo: VECTOR.signInfo.toLowerCase() }, '12345678').orderStatus).toBe(
+      'success',
+    );
   });
 
   it("leaves the merchant's own params out of the signature", () => {

@@ -21,7 +21,9 @@ describe('signRequest — API.md §9 vector 2 (SDK recipe)', () => {
   });
 
   it('accepts request-time as a number', () => {
-    expect(signRequest({ ...input, requestTime: 1651888520935 })).toBe('BC4EF69BEC0FF6BFB3E5DF14FE4D9CBC4D1440BE2460A2CE134420FECE963D83');
+    expect(signRequest({ ...input, requestTime: 1651888520935 })).toBe(
+      'BC4EF69BEC0FF6BFB3E5DF14FE4D9CBC4D1440BE2460A2CE134420FECE963D83',
+    );
   });
 });
 
@@ -41,12 +43,16 @@ describe('signReturnParams — API.md §9 vector 1 (verified against AsiaBill)',
   };
 
   it('matches the published signature', () => {
-    expect(signReturnParams(params, '12345678')).toBe('B6F455BBFEB9338D8E2E75E08E0545F3C9AA1A009AACBA0585FEF3827FE34D22');
+    expect(signReturnParams(params, '12345678')).toBe(
+      'B6F455BBFEB9338D8E2E75E08E0545F3C9AA1A009AACBA0585FEF3827FE34D22',
+    );
   });
 
   it('ignores signInfo and the order the params come in', () => {
     const shuffled = Object.fromEntries(Object.entries(params).reverse());
-    expect(signReturnParams({ ...shuffled, signInfo: 'anything' }, '12345678')).toBe('B6F455BBFEB9338D8E2E75E08E0545F3C9AA1A009AACBA0585FEF3827FE34D22');
+    expect(signReturnParams({ ...shuffled, signInfo: 'anything' }, '12345678')).toBe(
+      'B6F455BBFEB9338D8E2E75E08E0545F3C9AA1A009AACBA0585FEF3827FE34D22',
+    );
   });
 });
 
@@ -68,7 +74,10 @@ describe('stringToSign parts', () => {
   });
 
   it('orders query values by key, values only, empty values add nothing', () => {
-    const s = stringToSign({ ...h, query: { tradeNo: '', startTime: '2022-02-21T00:00:00', orderNo: 'A', endTime: 'E', pageSize: undefined } });
+    const s = stringToSign({
+      ...h,
+      query: { tradeNo: '', startTime: '2022-02-21T00:00:00', orderNo: 'A', endTime: 'E', pageSize: undefined },
+    });
     expect(s).toBe('GR1.EA2022-02-21T00:00:00'); // endTime, orderNo, startTime
   });
 

@@ -25,16 +25,22 @@ describe('charge attempt outcomes are monotonic', () => {
     expect(canTransition('unknown', 'started')).toBe(false);
   });
   it('any order of the same reports converges when a success is among them', () => {
-    fc.assert(fc.property(
-      fc.array(fc.constantFrom<AttemptStatus>('pending', 'failed', 'succeeded', 'unknown'), { minLength: 1, maxLength: 8 }),
-      (reports) => {
-        const withSuccess = [...reports, 'succeeded' as const];
-        const a = fold('started', withSuccess);
-        const b = fold('started', [...withSuccess].reverse());
-        expect(a).toBe('succeeded');
-        expect(b).toBe('succeeded');
-      },
-    ), { numRuns: 2000 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom<AttemptStatus>('pending', 'failed', 'succeeded', 'unknown'), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        (reports) => {
+          const withSuccess = [...reports, 'succeeded' as const];
+          const a = fold('started', withSuccess);
+          const b = fold('started', [...withSuccess].reverse());
+          expect(a).toBe('succeeded');
+          expect(b).toBe('succeeded');
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -1,5 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { pendingCheckDue, pendingCheckOffsetMs, PENDING_POLL_GIVE_UP_MS, PENDING_POLL_MAX_INTERVAL_MS } from '../../../src/billing/reconcilePolicy.ts';
+import {
+  pendingCheckDue,
+  pendingCheckOffsetMs,
+  PENDING_POLL_GIVE_UP_MS,
+  PENDING_POLL_MAX_INTERVAL_MS,
+} from '../../../src/billing/reconcilePolicy.ts';
 
 describe('polling a pending (3-D Secure) attempt backs off', () => {
   const t0 = new Date('2030-01-01T00:00:00Z');
@@ -13,7 +18,8 @@ describe('polling a pending (3-D Secure) attempt backs off', () => {
   });
 
   it('never waits more than an hour between checks, and stops after a week', () => {
-    for (let k = 1; k < 200; k++) expect(pendingCheckOffsetMs(k + 1) - pendingCheckOffsetMs(k)).toBeLessThanOrEqual(PENDING_POLL_MAX_INTERVAL_MS);
+    for (let k = 1; k < 200; k++)
+      expect(pendingCheckOffsetMs(k + 1) - pendingCheckOffsetMs(k)).toBeLessThanOrEqual(PENDING_POLL_MAX_INTERVAL_MS);
     expect(pendingCheckDue(t0, 0, at(PENDING_POLL_GIVE_UP_MS + 1))).toBe(false);
   });
 });
