@@ -1,7 +1,8 @@
-import { and, asc, eq, gt, inArray, isNotNull, lte, notExists, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, lte, not, notExists, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { chargeAttempts, invoices, subscriptions } from '../db/schema.ts';
-import { OPEN_ATTEMPT_STATUSES } from '../billing/attemptStatus.ts';
+import { OPEN_ATTEMPT_STATUSES, UNRESOLVED_ATTEMPT_STATUSES } from '../billing/attemptStatus.ts';
+import { sqlList } from '../db/sqlLists.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { subscriptionTransition } from '../events/builders.ts';
 import type { ChargeJob } from '../queue/names.ts';
@@ -120,18 +121,38 @@ async function enqueueDueInvoices(deps: ScanDeps, now: Date, report: ScanReport)
  * An `incomplete` subscription whose first charge never succeeded expires. Its open invoice is
  * voided; if a 3-D Secure success still arrives later, applyOutcome records the payment and
  * flags it for refund rather than reviving the subscription.
+ *
+ * Not while its first charge's outcome is unresolved (`started`/`unknown`): that charge may
+ * well have gone through (found by the fault suite: a lost answer, then engine time jumping
+ * past the expiry before the reconciler ran, expired a subscription the customer had paid).
+ * The reconciler settles it within minutes; the expiry is judged after that.
  */
+function hasUnresolvedAttempt(subscriptionId: SQL | string): SQL {
+  return sql`exists (select 1 from ${chargeAttempts} a join ${invoices} i on i.id = a.invoice_id
+    where i.subscription_id = ${subscriptionId} and i.status = 'open'
+      and a.status in ${sqlList(UNRESOLVED_ATTEMPT_STATUSES)})`;
+}
+
 async function expireIncomplete(db: Db, now: Date, batch: number): Promise<number> {
   const rows = await db
     .select({ id: subscriptions.id })
     .from(subscriptions)
-    .where(and(eq(subscriptions.status, 'incomplete'), lte(subscriptions.incompleteExpiresAt, now)))
+    .where(
+      and(
+        eq(subscriptions.status, 'incomplete'),
+        lte(subscriptions.incompleteExpiresAt, now),
+        not(hasUnresolvedAttempt(sql`${subscriptions.id}`)),
+      ),
+    )
     .limit(batch);
   let n = 0;
   for (const { id } of rows) {
     const done = await db.transaction(async (tx) => {
       const sub = await lockSubscription(tx, id, { skipLocked: true });
       if (sub?.status !== 'incomplete' || !sub.incompleteExpiresAt || sub.incompleteExpiresAt > now) return false;
+      // Re-checked under the subscription lock, which every charge attempt also takes.
+      const unresolved = await tx.execute<{ u: boolean }>(sql`select ${hasUnresolvedAttempt(id)} as u`);
+      if (unresolved.rows[0]?.u) return false;
       await tx
         .update(subscriptions)
         .set({ status: 'incomplete_expired', nextRenewalAt: null, updatedAt: now })

@@ -1,0 +1,574 @@
+/**
+ * The fault scenarios. Each builds its own world (database, queue prefix, sandbox, engine
+ * processes), renews subscriptions on the test clock while injecting one family of faults,
+ * then settles and measures the invariants against the sandbox's ledger. Every figure in the
+ * table comes from the run; a scenario never adjusts its expectations to what it observed.
+ */
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { createCustomer } from '../../../src/customers/customers.ts';
+import { addCardPaymentMethod } from '../../../src/customers/paymentMethods.ts';
+import { createPlan } from '../../../src/catalog/plans.ts';
+import { createSubscription } from '../../../src/subscriptions/create.ts';
+import { advanceTestClock, WaitTimeoutError } from '../../../src/testClock/advance.ts';
+import { readTestClock, setTestClock } from '../../../src/testClock/store.ts';
+import { reconcileOpenAttempts, REQUEST_WINDOW_MS, RECONCILE_MARGIN_MS } from '../../../src/renewals/reconcile.ts';
+import { deleteQueueKeys } from '../../../src/queue/cleanup.ts';
+import { runCli } from '../../../src/cli/main.ts';
+import { signNotification } from '../../../src/asiabill/notifications.ts';
+import { checkInvariants, findCardNumbers, type Figures } from './checks.ts';
+import { readLog, REDIS_URL, seeded, startWorld, waitHttpReady, type World } from './harness.ts';
+
+export type Scale = 'core' | 'full' | 'soak';
+
+export interface Row extends Figures {
+  scenario: string;
+  faults: string;
+  /** Seconds from the last injected fault until nothing was due or unresolved. */
+  recoverSeconds: number;
+}
+
+const DAY = 24 * 3600 * 1000;
+const SUCCESS = '4242424242424242';
+/** Charge recorded and notified by the gateway, but the connection drops before the answer. */
+const NO_RESPONSE = '4000000000000119';
+const CARDS = [SUCCESS, NO_RESPONSE];
+const START = '2031-01-05T08:00:00Z';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** N customers with cards and monthly subscriptions anchored at START; ~5% on the no-response card. */
+async function populate(world: World, n: number, rnd: () => number): Promise<void> {
+  await createPlan(world.ctx, {
+    code: 'monthly',
+    name: 'Monthly',
+    amount: '12.50',
+    currency: 'USD',
+    interval: 'month',
+  });
+  const one = async (i: number) => {
+    const card = rnd() < 0.05 ? NO_RESPONSE : SUCCESS;
+    const c = await createCustomer(world.ctx, { email: `f${i}@example.com`, firstName: 'Fault', lastName: `N${i}` });
+    const pm = await addCardPaymentMethod(world.ctx, {
+      customerId: c.id,
+      cardNumber: card,
+      expMonth: '12',
+      expYear: '2036',
+      cvc: '123',
+    });
+    await createSubscription(world.ctx, { customerId: c.id, planCode: 'monthly', paymentMethodId: pm.id });
+  };
+  for (let i = 0; i < n; i += 20) {
+    await Promise.all(Array.from({ length: Math.min(20, n - i) }, (_, k) => one(i + k)));
+  }
+}
+
+/**
+ * Moves the clock and waits for the engine. An attempt whose request never reached the
+ * gateway (its worker died between writing the intent and sending) can only be declared
+ * `not_charged` 12 minutes of wall time after its request-time; rather than sleep, the
+ * settle step runs the reconciler with its decision clock moved past that window — exactly
+ * what the real reconciler does 12 minutes later (the gateway calls are still signed with
+ * real time).
+ */
+async function advanceAndSettle(world: World, to: Date, timeoutMs = 90_000): Promise<number> {
+  let windowDecisions = 0;
+  for (let tries = 0; ; tries++) {
+    try {
+      await advanceTestClock(world.ctx.db, world.queues, { to, wait: true, stepMs: DAY, timeoutMs });
+      return windowDecisions;
+    } catch (err) {
+      if (!(err instanceof WaitTimeoutError) || tries >= 3) throw err;
+      const later = { now: () => new Date(Date.now() + REQUEST_WINDOW_MS + RECONCILE_MARGIN_MS + 60_000) };
+      const r = await reconcileOpenAttempts({ ...world.ctx, wall: later });
+      windowDecisions += r.notCharged;
+    }
+  }
+}
+
+async function measure(world: World, scenario: string, faults: string, lastFault: number): Promise<Row> {
+  const now = await readTestClock(world.ctx.db);
+  const figures = await checkInvariants(world, now);
+  const recoverSeconds = Math.max(0, Math.round((Date.now() - lastFault) / 100) / 10);
+  const leaked = findCardNumbers(readLog(world), CARDS);
+  if (leaked.length > 0) figures.problems.push(`card numbers in engine logs: ${leaked.length}`);
+  return { scenario, faults, recoverSeconds, ...figures };
+}
+
+async function startEngineProcesses(world: World, charge = 2, schedulers = 1): Promise<void> {
+  world.spawn('http');
+  for (let i = 0; i < schedulers; i++) world.spawn('scheduler');
+  for (let i = 0; i < charge; i++) world.spawn('charge');
+  await waitHttpReady(world.httpUrl);
+}
+
+export interface ScaleSpec {
+  subscriptions: number;
+  months: number;
+  kills: number;
+  pgRestart: boolean;
+  redisPauseMs: number;
+  badInputs: number;
+}
+
+export const SCALES: Record<Scale, ScaleSpec> = {
+  // Runs inside `npm test`: every fault family, small enough for a 2-core CI machine.
+  core: { subscriptions: 60, months: 2, kills: 4, pgRestart: false, redisPauseMs: 1500, badInputs: 10_000 },
+  full: { subscriptions: 2000, months: 3, kills: 20, pgRestart: true, redisPauseMs: 10_000, badInputs: 10_000 },
+  soak: { subscriptions: 4000, months: 12, kills: 60, pgRestart: true, redisPauseMs: 10_000, badInputs: 50_000 },
+};
+
+/** Charge workers SIGKILLed at random while stalls and dropped answers hit 5% of charges. */
+export async function workersKilled(spec: ScaleSpec, seed: number): Promise<Row> {
+  const rnd = seeded(seed);
+  const world = await startWorld({ name: 'workers-killed', start: START });
+  try {
+    await populate(world, spec.subscriptions, rnd);
+    await startEngineProcesses(world, 2);
+    let kills = 0;
+    let stalls = 0;
+    let lastFault = Date.now();
+    let running = true;
+    const killer = (async () => {
+      while (running && kills < spec.kills) {
+        await sleep(1000 + rnd() * 4000);
+        const live = world.live('charge');
+        const victim = live[Math.floor(rnd() * live.length)];
+        if (!running || !victim) continue;
+        victim.kill('SIGKILL');
+        kills += 1;
+        lastFault = Date.now();
+        world.spawn('charge');
+      }
+    })();
+    const staller = (async () => {
+      while (running) {
+        await sleep(1500);
+        // The gateway records the next charge and sits on its answer past the client's timeout.
+        world.sandbox.setKnobs({ holdNextResponses: 1, holdResponseMs: 4000 });
+        stalls += 1;
+      }
+    })();
+    const end = new Date(Date.parse(START) + spec.months * 31 * DAY);
+    const windowDecisions = await advanceAndSettle(world, end);
+    // Keep killing until the planned number of kills happened, even if the renewals were quick.
+    while (kills < spec.kills) {
+      await advanceAndSettle(world, new Date((await readTestClock(world.ctx.db)).getTime() + DAY));
+      await sleep(500);
+    }
+    running = false;
+    await Promise.all([killer, staller]);
+    await advanceAndSettle(world, new Date(end.getTime() + DAY));
+    return await measure(
+      world,
+      'charge workers SIGKILLed',
+      `${kills} kills, ${stalls} stalls, ~5% dropped answers, ${windowDecisions} decided after the 12-min window`,
+      lastFault,
+    );
+  } finally {
+    await world.stop();
+  }
+}
+
+/** Redis loses every key of the engine mid-run, and later stops answering for a while. */
+export async function redisFaults(spec: ScaleSpec, seed: number): Promise<Row> {
+  const rnd = seeded(seed);
+  const world = await startWorld({ name: 'redis', start: START });
+  const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  try {
+    await populate(world, spec.subscriptions, rnd);
+    await startEngineProcesses(world, 2);
+    // Jump to the first renewal without waiting, so charge jobs sit in Redis, then lose them.
+    const first = new Date(Date.parse(START) + 31 * DAY);
+    await advanceTestClock(world.ctx.db, world.queues, { to: first, wait: false, stepMs: DAY, timeoutMs: 10_000 });
+    await sleep(300);
+    const queued = await world.queues.charge.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    const inRedis = Object.values(queued).reduce((a, b) => a + b, 0);
+    const wiped = await deleteQueueKeys(REDIS_URL, world.prefix);
+    let lastFault = Date.now();
+    await advanceAndSettle(world, first);
+    // Redis stops answering every client (as during a failover) while renewals are due.
+    const second = new Date(Date.parse(START) + 62 * DAY);
+    await advanceTestClock(world.ctx.db, world.queues, { to: second, wait: false, stepMs: DAY, timeoutMs: 10_000 });
+    await admin.call('CLIENT', 'PAUSE', String(spec.redisPauseMs), 'ALL');
+    await sleep(spec.redisPauseMs + 200);
+    lastFault = Date.now();
+    await advanceAndSettle(world, new Date(Date.parse(START) + spec.months * 31 * DAY));
+    return await measure(
+      world,
+      'Redis wiped, then paused',
+      `${wiped} keys wiped with ${inRedis} charge jobs queued; paused ${spec.redisPauseMs / 1000}s`,
+      lastFault,
+    );
+  } finally {
+    await admin.quit();
+    await world.stop();
+  }
+}
+
+/** Every engine Postgres connection terminated every few seconds; Postgres restarted once (full scale). */
+export async function postgresFaults(spec: ScaleSpec, seed: number): Promise<Row> {
+  const rnd = seeded(seed);
+  // PGAPPNAME marks the engine processes' connections, so only those are cut.
+  const world = await startWorld({ name: 'postgres', start: START, env: { PGAPPNAME: 'billing-chaos-engine' } });
+  const admin = new pg.Client({ connectionString: world.dbUrl });
+  await admin.connect();
+  try {
+    await populate(world, spec.subscriptions, rnd);
+    await startEngineProcesses(world, 2);
+    let terminated = 0;
+    let rounds = 0;
+    let running = true;
+    let lastFault = Date.now();
+    const cutter = (async () => {
+      while (running) {
+        await sleep(1000 + rnd() * 2000);
+        if (!running) break;
+        const r = await admin.query<{ n: number }>(
+          `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+           where datname = current_database() and application_name = 'billing-chaos-engine'`,
+        );
+        terminated += r.rows[0]?.n ?? 0;
+        rounds += 1;
+        lastFault = Date.now();
+      }
+    })();
+    const end = new Date(Date.parse(START) + spec.months * 31 * DAY);
+    const cutUntil = new Date(Date.parse(START) + (spec.months - 1) * 31 * DAY);
+    await advanceAndSettle(world, cutUntil);
+    running = false;
+    await cutter;
+    let restarted = 'no restart';
+    if (spec.pgRestart) {
+      await admin.end();
+      const { execFileSync } = await import('node:child_process');
+      const cluster = execFileSync('bash', ['-c', 'ls /etc/postgresql | head -n1']).toString().trim();
+      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'restart'], { stdio: 'ignore' });
+      lastFault = Date.now();
+      restarted = 'Postgres restarted once';
+    }
+    await advanceAndSettle(world, end);
+    return await measure(
+      world,
+      'Postgres connections cut',
+      `${terminated} engine connections terminated in ${rounds} rounds; ${restarted}`,
+      lastFault,
+    );
+  } finally {
+    await admin.end().catch(() => {});
+    await world.stop();
+  }
+}
+
+/** Notifications duplicated, reordered, late, or never delivered; schedulers restarted in a loop. */
+export async function notificationsAndSchedulers(spec: ScaleSpec, seed: number): Promise<Row> {
+  const rnd = seeded(seed);
+  const world = await startWorld({ name: 'notify', start: START });
+  try {
+    await populate(world, spec.subscriptions, rnd);
+    await startEngineProcesses(world, 2, 3);
+    let restarts = 0;
+    let phases = 0;
+    let running = true;
+    let lastFault = Date.now();
+    const chaos = (async () => {
+      while (running) {
+        await sleep(800 + rnd() * 1500);
+        if (!running) break;
+        // Notifications: twice and out of order / held for "minutes" (past this run) / normal.
+        const p = rnd();
+        if (p < 0.4) world.sandbox.setKnobs({ duplicate: true, reorder: true, reorderHoldMs: 1500, delayMs: 20 });
+        else if (p < 0.7) world.sandbox.setKnobs({ duplicate: false, reorder: false, delayMs: 600_000 });
+        else world.sandbox.setKnobs({ duplicate: rnd() < 0.5, reorder: false, delayMs: Math.floor(rnd() * 3000) });
+        phases += 1;
+        // A scheduler dies (SIGKILL or SIGTERM) and another starts.
+        const live = world.live('scheduler');
+        const victim = live[Math.floor(rnd() * live.length)];
+        if (victim) {
+          victim.kill(rnd() < 0.5 ? 'SIGKILL' : 'SIGTERM');
+          restarts += 1;
+          world.spawn('scheduler');
+        }
+        lastFault = Date.now();
+      }
+    })();
+    await advanceAndSettle(world, new Date(Date.parse(START) + spec.months * 31 * DAY));
+    running = false;
+    await chaos;
+    world.sandbox.setKnobs({ duplicate: false, reorder: false, delayMs: 20 });
+    await advanceAndSettle(world, new Date((await readTestClock(world.ctx.db)).getTime() + DAY));
+    return await measure(
+      world,
+      'notifications 0–2×/reordered/late; schedulers restarted',
+      `${phases} notification phases, ${restarts} scheduler restarts`,
+      lastFault,
+    );
+  } finally {
+    await world.stop();
+  }
+}
+
+/** SIGTERM to a charge worker with many charges in flight: it drains, nothing is left open. */
+export async function sigtermInFlight(spec: ScaleSpec, seed: number): Promise<Row> {
+  const rnd = seeded(seed);
+  const inFlightTarget = Math.min(200, spec.subscriptions * 2);
+  const world = await startWorld({
+    name: 'sigterm',
+    start: START,
+    env: { BILLING_CHARGE_CONCURRENCY: String(inFlightTarget), ASIABILL_TIMEOUT_MS: '10000' },
+  });
+  try {
+    await populate(world, Math.max(inFlightTarget, spec.subscriptions), rnd);
+    world.spawn('http');
+    world.spawn('scheduler');
+    await waitHttpReady(world.httpUrl);
+    // The renewals come due while no charge worker runs, so their jobs pile up in Redis…
+    const due = new Date(Date.parse(START) + 31 * DAY);
+    await setTestClock(world.ctx.db, due);
+    await world.queues.triggerScan();
+    const pileDeadline = Date.now() + 30_000;
+    while ((await world.queues.charge.getWaitingCount()) < inFlightTarget && Date.now() < pileDeadline)
+      await sleep(100);
+    // …then one worker takes them all at once, and the gateway sits on every answer for 4 s.
+    world.sandbox.setKnobs({ holdNextResponses: 100_000, holdResponseMs: 4000 });
+    const worker = world.spawn('charge');
+    const deadline = Date.now() + 30_000;
+    let inFlight = 0;
+    let flat = 0;
+    for (;;) {
+      const r = await world.ctx.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from charge_attempts where status = 'started'`,
+      );
+      const now = r.rows[0]?.n ?? 0;
+      flat = now > inFlight ? 0 : flat + 1;
+      inFlight = Math.max(now, inFlight);
+      // SIGTERM at the peak: (nearly) every job in flight, or the count stopped growing for 0.5 s.
+      if (now >= inFlightTarget * 0.9 || (inFlight > 0 && flat >= 10) || Date.now() > deadline) break;
+      await sleep(50);
+    }
+    const exit = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
+    worker.kill('SIGTERM');
+    const code = await exit;
+    const lastFault = Date.now();
+    world.sandbox.setKnobs({ holdNextResponses: 0 });
+    const left = await world.ctx.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from charge_attempts where status in ('started', 'unknown')`,
+    );
+    world.spawn('charge');
+    await advanceAndSettle(world, new Date(due.getTime() + DAY));
+    const row = await measure(
+      world,
+      'SIGTERM with charges in flight',
+      `SIGTERM with ${inFlight} charges in flight; exit code ${code}; ${left.rows[0]?.n ?? '?'} left open by the drain`,
+      lastFault,
+    );
+    if (code !== 0) row.problems.push(`charge worker exited ${code} on SIGTERM, not 0`);
+    if ((left.rows[0]?.n ?? 1) !== 0) row.problems.push('the drain left attempts open');
+    if (inFlight < 20) row.problems.push(`only ${inFlight} charges were in flight at SIGTERM`);
+    return row;
+  } finally {
+    await world.stop();
+  }
+}
+
+/** Generated bad input at the notification endpoint and the CLI: no 5xx, no crash, no state change. */
+export async function badInputs(spec: ScaleSpec, seed: number): Promise<Row> {
+  const rnd = seeded(seed);
+  // Legitimate notifications are held back, so any row that appears came from bad input.
+  const world = await startWorld({ name: 'bad-input', start: START, notify: { delayMs: 600_000 } });
+  try {
+    await populate(world, 3, rnd);
+    world.spawn('http');
+    await waitHttpReady(world.httpUrl);
+    const countAll = async () =>
+      (
+        await world.ctx.db.execute<{ n: string }>(
+          sql`select (select count(*) from gateway_notifications) + (select count(*) from charge_attempts)
+                + (select count(*) from events) + (select count(*) from subscriptions) + (select count(*) from invoices) as n`,
+        )
+      ).rows[0]?.n;
+    const before = await countAll();
+    const problems: string[] = [];
+    const statuses = new Map<number, number>();
+    const key = world.config.gateway.signKey;
+    const gatewayNo = world.config.gateway.gatewayNo;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    const junk = [
+      '',
+      '{',
+      'null',
+      '[]',
+      '"x"',
+      '{"type":1}',
+      "'; drop table invoices; --",
+      '\u0000\u0001',
+      '😀'.repeat(50),
+      'x'.repeat(300_000),
+      '{"notifyType":"transaction.success","data":{"orderNo":"inv_x-1","orderStatus":"success","orderAmount":"1e309"}}',
+    ];
+    const bodyFor = () => {
+      const base = {
+        notifyType: pick(['transaction.success', 'transaction.fail', 'refund.success', 'weird', '', null]),
+        data: {
+          orderNo: pick(['inv_nope-1', '', 'x'.repeat(500), "' or 1=1 --", null, 42]),
+          tradeNo: pick(['T1', '', null, {}]),
+          orderStatus: pick(['success', 'fail', 'pending', 'SUCCESS', 7]),
+          orderAmount: pick(['12.50', '-1', 'NaN', '1e3', '12.5.0', 12.5]),
+          orderCurrency: pick(['USD', 'usd', 'XXX', '', 'US']),
+        },
+      };
+      return rnd() < 0.3 ? pick(junk) : JSON.stringify(base);
+    };
+    for (let i = 0; i < spec.badInputs; i++) {
+      const body = bodyFor();
+      // Forged (another key), stale (our key, an hour old), or missing a header.
+      const variant = Math.floor(rnd() * 3);
+      const signed = signNotification({
+        gatewayNo,
+        signKey: variant === 0 ? 'wrong-key' : key,
+        rawBody: body,
+        requestId: `bad-${seed}-${i}`,
+        requestTime: variant === 1 ? Date.now() - 3_600_000 : Date.now(),
+      });
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...signed };
+      if (variant === 2) delete headers[pick(['sign-info', 'request-time', 'gateway-no', 'version'])];
+      const r = await fetch(`${world.httpUrl}/webhooks/asiabill`, { method: 'POST', headers, body });
+      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      await r.arrayBuffer();
+      if (r.status >= 500) problems.push(`notification ${i}: HTTP ${r.status}`);
+    }
+    // The CLI: generated bad flags and values for the commands that write.
+    const env = {
+      DATABASE_URL: world.dbUrl,
+      ASIABILL_PAYMENT_URL: world.sandbox.paymentUrl,
+      ASIABILL_OPENAPI_URL: world.sandbox.openapiUrl,
+      ASIABILL_GATEWAY_NO: gatewayNo,
+      ASIABILL_SIGN_KEY: key,
+      BILLING_PUBLIC_URL: world.httpUrl,
+      LOG_LEVEL: 'silent',
+    };
+    const badValues = [
+      '',
+      '-1',
+      'abc',
+      '1e9',
+      '0.001',
+      '💥',
+      'x'.repeat(5000),
+      "'; drop table plans; --",
+      'NaN',
+      '12,50',
+    ];
+    const commands: Array<() => string[]> = [
+      () => [
+        'plans',
+        'create',
+        '--code',
+        pick(badValues),
+        '--name',
+        'N',
+        '--amount',
+        pick(badValues),
+        '--currency',
+        pick(['USD', 'XXX', '', 'usd']),
+        '--interval',
+        pick(['month', 'fortnight', '']),
+      ],
+      () => [
+        'customers',
+        'create',
+        '--email',
+        pick(['nope', '', '@', 'a@b']),
+        '--first-name',
+        pick(badValues),
+        '--last-name',
+        'L',
+      ],
+      () => [
+        'periods',
+        '--anchor',
+        pick(['2025-02-30', 'yesterday', '', '2025-01-31T10:00:00']),
+        '--interval',
+        pick(['month', 'x']),
+        '--count',
+        pick(badValues),
+      ],
+      () => [
+        'subscriptions',
+        'create',
+        '--customer',
+        pick(['cust_nope', '', 'x']),
+        '--plan',
+        pick(['nope', '']),
+        '--payment-method',
+        'card_nope',
+        '--timezone',
+        pick(['Mars/Base', 'UTC', '']),
+      ],
+      () => ['subscriptions', pick(['cancel', 'show']), pick(['sub_nope', '', "'--"])],
+      () => [pick(['plans', 'nope', 'subscriptions']), pick(['--what', 'list', 'archive']), pick(badValues)],
+    ];
+    const cliRuns = Math.max(200, Math.floor(spec.badInputs / 20));
+    const codes = new Map<number, number>();
+    for (let i = 0; i < cliRuns; i++) {
+      const args = (commands[i % commands.length] as () => string[])();
+      let code: number;
+      try {
+        code = await runCli(args, { env, out: () => {}, err: () => {} });
+      } catch (err) {
+        problems.push(`CLI crashed on ${JSON.stringify(args).slice(0, 200)}: ${String(err)}`);
+        code = -1;
+      }
+      codes.set(code, (codes.get(code) ?? 0) + 1);
+      if (code === 0) problems.push(`CLI accepted bad input ${JSON.stringify(args).slice(0, 200)}`);
+    }
+    const after = await countAll();
+    if (before !== after) problems.push(`state changed: ${before} rows before, ${after} after`);
+    const row = await measure(
+      world,
+      'bad input (notifications + CLI)',
+      `${spec.badInputs} notifications (HTTP ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}), ${cliRuns} CLI runs (exit ${[...codes].map(([c, n]) => `${c}×${n}`).join(' ')})`,
+      Date.now(),
+    );
+    row.problems.push(...problems);
+    return row;
+  } finally {
+    await world.stop();
+  }
+}
+
+export const SCENARIOS = {
+  workersKilled,
+  redisFaults,
+  postgresFaults,
+  notificationsAndSchedulers,
+  sigtermInFlight,
+  badInputs,
+} as const;
+
+export function formatTable(rows: readonly Row[]): string {
+  const header = [
+    'scenario',
+    'faults injected',
+    'renewals (charges)',
+    'double charges',
+    'missed renewals',
+    'unresolved',
+    'ledger disagreements',
+    'recover (s)',
+  ];
+  const body = rows.map((r) => [
+    r.scenario,
+    r.faults,
+    String(r.charges),
+    String(r.doubleCharges),
+    String(r.missedRenewals),
+    String(r.unresolvedAttempts),
+    String(r.disagreements),
+    String(r.recoverSeconds),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
