@@ -7,7 +7,7 @@ import { startSandbox, type Sandbox } from '../../../src/asiabill/sandbox/index.
 import { AsiabillValidationError } from '../../../src/asiabill/errors.ts';
 import type { AsiabillClient } from '../../../src/asiabill/client.ts';
 import type { CheckoutPaymentRequest, ConfirmChargeRequest, CreatePaymentMethodInput } from '../../../src/asiabill/types.ts';
-import { billingDetail, card, chargeRequest, clientFor } from '../../integration/asiabill/support.ts';
+import { billingDetail, card, chargeRequest, clientFor } from './support.ts';
 
 let sandbox: Sandbox;
 let client: AsiabillClient;
