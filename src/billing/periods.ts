@@ -258,6 +258,10 @@ function anchorLocal(schedule: Schedule): LocalDateTime {
 }
 
 function boundaryFrom(schedule: Schedule, anchor: LocalDateTime, n: number): Date {
+  // Boundary 0 is the anchor instant itself, not its wall time re-resolved: an anchor in the
+  // second occurrence of a fall-back hour (New York 01:30 EST) would otherwise come back as
+  // the first occurrence, and the first period would start an hour before sign-up.
+  if (n === 0) return new Date(schedule.anchor.getTime());
   const steps = n * schedule.intervalCount;
   let year: number;
   let month: number;
@@ -287,6 +291,8 @@ function boundaryFrom(schedule: Schedule, anchor: LocalDateTime, n: number): Dat
  *   time the wall clock shows it. luxon on its own is not consistent here (New York 01:30
  *   on the fall-back day comes back as the later EST instant, Lord Howe as the earlier),
  *   so we check for an earlier match ourselves.
+ * Boundary 0 never comes through here (it is the anchor instant, see `boundaryFrom`): an
+ * anchor is an instant, and re-resolving its wall time could pick the other occurrence.
  */
 function toInstant(local: LocalDateTime, zone: string): Date {
   const dt = DateTime.fromObject(local, { zone });

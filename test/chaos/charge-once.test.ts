@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { spawn } from 'node:child_process';
 import { chargeAttempts, invoices, subscriptions, events } from '../../src/db/schema.ts';
 import { chargeInvoice } from '../../src/renewals/charge.ts';
 import { reconcileOpenAttempts } from '../../src/renewals/reconcile.ts';
@@ -159,10 +160,127 @@ describe('never charge twice', () => {
         .where(eq(invoices.subscriptionId, x.subscriptionId));
       expect(n[0]?.n).toBe(2);
     }
-    const invs = [...new Set(enqueued)];
+    // The five renewal invoices were created and enqueued (other tests' due work may be
+    // enqueued too); the race is on exactly these, so its checks cannot pass on nothing.
+    const invs = (
+      await t.ctx.db
+        .select()
+        .from(invoices)
+        .where(
+          and(
+            inArray(
+              invoices.subscriptionId,
+              subs.map((x) => x.subscriptionId),
+            ),
+            eq(invoices.periodIndex, 1),
+          ),
+        )
+    ).map((i) => i.id);
+    expect(invs).toHaveLength(5);
+    for (const id of invs) expect(enqueued).toContain(id);
     const results = await Promise.all(invs.flatMap((id) => Array.from({ length: 20 }, () => chargeInvoice(t.ctx, id))));
     expect(results.filter((r) => r.kind === 'attempted')).toHaveLength(invs.length);
     for (const id of invs) expect(ledgerFor(id)).toHaveLength(1);
+    expect(results).toHaveLength(100);
+  });
+
+  it('four worker processes racing on the same due invoices make exactly one attempt each', {
+    timeout: 60_000,
+  }, async () => {
+    const plan = await makePlan(t.ctx);
+    const subs = await Promise.all(Array.from({ length: 3 }, () => subscribe(t.ctx, plan, CARDS.success)));
+    const rows = await t.ctx.db
+      .select()
+      .from(subscriptions)
+      .where(
+        inArray(
+          subscriptions.id,
+          subs.map((x) => x.subscriptionId),
+        ),
+      );
+    const at = new Date(Math.max(...rows.map((r) => r.currentPeriodEnd.getTime())) + 60_000);
+    await setTestClock(t.ctx.db, at);
+    await scanDueWork({ db: t.ctx.db, enqueueCharge: async () => {}, batchSize: 100 }, at);
+    const invs = (
+      await t.ctx.db
+        .select()
+        .from(invoices)
+        .where(
+          and(
+            inArray(
+              invoices.subscriptionId,
+              subs.map((x) => x.subscriptionId),
+            ),
+            eq(invoices.periodIndex, 1),
+          ),
+        )
+    ).map((i) => i.id);
+    expect(invs).toHaveLength(3);
+
+    const gateway = t.config.gateway;
+    const children = Array.from({ length: 4 }, () =>
+      spawn(process.execPath, ['--import', 'tsx', 'test/support/chargeRaceWorker.ts', ...invs], {
+        cwd: process.cwd(),
+        env: {
+          ...process.env,
+          DATABASE_URL: t.dbUrl,
+          BILLING_QUEUE_PREFIX: t.prefix,
+          BILLING_CLOCK: 'test',
+          LOG_LEVEL: 'silent',
+          RACE_CALLS: '5',
+          ASIABILL_PAYMENT_URL: t.engine.sandbox!.paymentUrl,
+          ASIABILL_OPENAPI_URL: t.engine.sandbox!.openapiUrl,
+          ASIABILL_GATEWAY_NO: gateway.gatewayNo,
+          ASIABILL_SIGN_KEY: gateway.signKey,
+        },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      }),
+    );
+    try {
+      const lines = children.map((c) => {
+        const got: string[] = [];
+        let buf = '';
+        c.stdout.on('data', (d: Buffer) => {
+          buf += d.toString();
+          let nl = buf.indexOf('\n');
+          while (nl >= 0) {
+            got.push(buf.slice(0, nl));
+            buf = buf.slice(nl + 1);
+            nl = buf.indexOf('\n');
+          }
+        });
+        return got;
+      });
+      const waitFor = async (what: string, ok: () => boolean) => {
+        const deadline = Date.now() + 45_000;
+        while (!ok()) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      await waitFor('every process to be ready', () => lines.every((l) => l[0] === 'ready'));
+      for (const c of children) c.stdin.write('go\n');
+      await waitFor('every process to report', () => lines.every((l) => l.length >= 2));
+      const results = lines.flatMap(
+        (l) => JSON.parse(l[1]!) as Array<{ invoiceId: string; kind: string; detail: string; info?: string }>,
+      );
+      expect(results).toHaveLength(4 * 5 * invs.length);
+      // No process failed; each invoice got exactly one attempt, every other call stood down.
+      expect(results.filter((r) => r.kind === 'error')).toEqual([]);
+      for (const id of invs) {
+        const mine = results.filter((r) => r.invoiceId === id);
+        expect(mine.filter((r) => r.kind === 'attempted').map((r) => `${r.detail}: ${r.info ?? ''}`)).toEqual([
+          'succeeded: Transaction Approved',
+        ]);
+        expect(new Set(mine.filter((r) => r.kind === 'skipped').map((r) => r.detail))).toSatisfy((s: Set<string>) =>
+          [...s].every((d) => ['in_flight', 'not_due', 'invoice_not_open'].includes(d)),
+        );
+        expect((await attemptsOfInvoice(id)).map((a) => [a.attemptNo, a.status])).toEqual([[1, 'succeeded']]);
+        expect(ledgerFor(id)).toHaveLength(1);
+      }
+    } finally {
+      for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    }
   });
 });
 

@@ -1,5 +1,11 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import { chargeInvoice } from '../../src/renewals/charge.ts';
+import { reconcileOpenAttempts } from '../../src/renewals/reconcile.ts';
+import { scanDueWork } from '../../src/renewals/scan.ts';
+import { setTestClock } from '../../src/testClock/store.ts';
+import { ManualClock } from '../../src/clock.ts';
+import type { AsiabillGateway } from '../../src/asiabill/types.ts';
 import { chargeAttempts, events, gatewayNotifications, invoices, subscriptions } from '../../src/db/schema.ts';
 import { signNotification } from '../../src/asiabill/notifications.ts';
 import { startTestEngine, makePlan, subscribe, CARDS, type TestEngine } from '../support/engine.ts';
@@ -147,5 +153,58 @@ describe('AsiaBill notifications', () => {
         .where(eq(gatewayNotifications.orderNo, 'inv_unknown0000000000-1'))
     )[0];
     expect(row?.result).toBe('unmatched');
+  });
+
+  it('the reconciler resolves an attempt from a notification stored before the attempt existed, without the gateway knowing the order', async () => {
+    // The engine writes an attempt before it calls AsiaBill, so this order of events is forced
+    // here (as after restoring the database from a backup): the success notification for the
+    // renewal's first orderNo arrives and is kept as unmatched; only then is the attempt
+    // written, by a worker that dies before its request leaves — so AsiaBill's transaction
+    // search cannot know the order, and only the stored notification can settle it.
+    const plan = await makePlan(t.ctx);
+    const r = await subscribe(t.ctx, plan, CARDS.success);
+    const s = (await t.ctx.db.select().from(subscriptions).where(eq(subscriptions.id, r.subscriptionId)))[0]!;
+    await setTestClock(t.ctx.db, s.currentPeriodEnd);
+    await scanDueWork({ db: t.ctx.db, enqueueCharge: async () => {}, batchSize: 100 }, s.currentPeriodEnd);
+    const renewal = (
+      await t.ctx.db
+        .select()
+        .from(invoices)
+        .where(and(eq(invoices.subscriptionId, s.id), eq(invoices.periodIndex, 1)))
+    )[0]!;
+    // README: orderNo = <invoiceId>-<attemptNo>.
+    const orderNo = `${renewal.id}-1`;
+    expect(await post(bodyFor(orderNo, '2027063000000000007777', 'success'))).toEqual({ status: 200, text: 'success' });
+    expect(
+      (await t.ctx.db.select().from(gatewayNotifications).where(eq(gatewayNotifications.orderNo, orderNo)))[0]?.result,
+    ).toBe('unmatched');
+
+    const g = t.ctx.gateway;
+    const dying: AsiabillGateway = {
+      confirmCharge: async () => {
+        throw new Error('worker killed before the request left');
+      },
+      searchTransactions: g.searchTransactions.bind(g),
+      createCustomer: g.createCustomer.bind(g),
+      createPaymentMethod: g.createPaymentMethod.bind(g),
+      getPaymentMethod: g.getPaymentMethod.bind(g),
+    };
+    await expect(chargeInvoice({ ...t.ctx, gateway: dying }, renewal.id)).rejects.toThrow('worker killed');
+    const attempt = (await t.ctx.db.select().from(chargeAttempts).where(eq(chargeAttempts.invoiceId, renewal.id)))[0]!;
+    expect([attempt.orderNo, attempt.status]).toEqual([orderNo, 'started']);
+    expect(t.engine.sandbox!.ledger().filter((l) => l.orderNo === orderNo)).toEqual([]);
+
+    // Past the grace for a live worker, but well inside AsiaBill's 10-minute request window:
+    // without the stored notification the attempt would have to stay open.
+    const report = await reconcileOpenAttempts({ ...t.ctx, wall: new ManualClock(new Date(Date.now() + 60_000)) });
+    expect(report.resolved).toBeGreaterThanOrEqual(1);
+    const after = (await t.ctx.db.select().from(chargeAttempts).where(eq(chargeAttempts.id, attempt.id)))[0]!;
+    expect([after.status, after.tradeNo]).toEqual(['succeeded', '2027063000000000007777']);
+    expect((await t.ctx.db.select().from(invoices).where(eq(invoices.id, renewal.id)))[0]?.status).toBe('paid');
+    const ev = await t.ctx.db
+      .select()
+      .from(events)
+      .where(and(eq(events.subjectId, attempt.id), eq(events.type, 'charge.succeeded')));
+    expect(ev.map((e) => (e.data as { source?: string }).source)).toEqual(['reconcile']);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,9 +65,41 @@ describe('billing run', () => {
         if (!health) await new Promise((r) => setTimeout(r, 100));
       }
       expect(health, `stdout: ${stdout}\nstderr: ${stderr}`).toEqual({ status: 'ok' });
-      // The built-in sandbox answers on its port (it verifies signatures: an unsigned call is refused).
-      const sandbox = await fetch(`http://127.0.0.1:${sandboxPort}/V2022-03/sessionToken`, { method: 'POST' });
-      expect(sandbox.status).toBeLessThan(500);
+      // The built-in sandbox answers on its port and verifies signatures: an unsigned call is
+      // refused with AsiaBill's L0001 envelope (HTTP 200, as AsiaBill answers refusals), a call
+      // signed with the wrong key with L0005, and one signed with the default sandbox key
+      // (README: gateway 12246002, key 12H4567r; a plain HMAC here) gets a session token.
+      const sessionToken = `http://127.0.0.1:${sandboxPort}/V2022-03/sessionToken`;
+      const unsigned = await fetch(sessionToken, { method: 'POST' });
+      expect(unsigned.status).toBe(200);
+      expect(await unsigned.json()).toMatchObject({ code: 'L0001', data: null });
+      const signed = async (
+        key: string,
+        requestId: string,
+      ): Promise<{ status: number; body: { code: string; data: unknown } }> => {
+        const requestTime = String(Date.now());
+        const signInfo = createHmac('sha256', key)
+          .update(`12246002${requestId}${requestTime}`, 'utf8')
+          .digest('hex')
+          .toUpperCase();
+        const res = await fetch(sessionToken, {
+          method: 'POST',
+          headers: {
+            'gateway-no': '12246002',
+            'request-id': requestId,
+            'request-time': requestTime,
+            'sign-info': signInfo,
+          },
+        });
+        return { status: res.status, body: (await res.json()) as { code: string; data: unknown } };
+      };
+      expect(await signed('wrong-key', 'PROCESS-TEST-1')).toMatchObject({
+        status: 200,
+        body: { code: 'L0005', data: null },
+      });
+      const good = await signed('12H4567r', 'PROCESS-TEST-2');
+      expect(good).toMatchObject({ status: 200, body: { code: '00000' } });
+      expect(good.body.data).toMatchObject({ sessionToken: expect.any(String) });
 
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

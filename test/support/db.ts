@@ -20,9 +20,11 @@ export function testDatabaseUrl(name: string): string {
 }
 
 /** A fresh, migrated database per test file, dropped afterwards: runs never see each other. */
-export async function createTestDatabase(): Promise<{ url: string; database: Database; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  base: string = BASE,
+): Promise<{ url: string; database: Database; drop(): Promise<void> }> {
   const name = `billing_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const url = new URL(BASE);
+  const url = new URL(base);
   url.pathname = `/${name}`;
   const dbUrl = url.toString();
   await migrateDatabase(dbUrl);

@@ -34,8 +34,10 @@ export async function startTestEngine(opts: {
   logger?: Logger;
   sandboxNotify?: { delayMs?: number; retryScheduleMs?: number[]; duplicate?: boolean; reorder?: boolean };
   overrides?: Partial<AppContext>;
+  /** Another Postgres server than the shared one (a private server a test restarts). */
+  databaseBaseUrl?: string;
 }): Promise<TestEngine> {
-  const t = await createTestDatabase();
+  const t = await createTestDatabase(opts.databaseBaseUrl);
   const prefix = testQueuePrefix();
   const config = loadConfig({
     DATABASE_URL: t.url,

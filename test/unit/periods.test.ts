@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import {
   INTERVALS,
   type Interval,
@@ -234,6 +234,29 @@ describe('DST', () => {
     expect(upcoming(second, 1)).toEqual(['2025-11-03T01:30:00-05:00']);
   });
 
+  it('an anchor in the second occurrence of the fall-back hour is boundary 0 itself, not an hour earlier', () => {
+    // Hand-written instants: 01:30 EST on 2025-11-02 is 06:30Z; the first occurrence (EDT) is 05:30Z.
+    const anchor = new Date('2025-11-02T06:30:00Z');
+    for (const interval of INTERVALS) {
+      const s: Schedule = { anchor, interval, intervalCount: 1, timeZone: NY };
+      expect(boundary(s, 0).toISOString()).toBe('2025-11-02T06:30:00.000Z');
+      expect(periodAt(s, 0).start.toISOString()).toBe('2025-11-02T06:30:00.000Z');
+      expect(periodContaining(s, anchor)).toEqual(periodAt(s, 0));
+    }
+    // The first period of a daily schedule is then 24 hours (to 01:30 EST on Nov 3), not 25.
+    const daily = periodAt({ anchor, interval: 'day', intervalCount: 1, timeZone: NY }, 0);
+    expect(daily.end.toISOString()).toBe('2025-11-03T06:30:00.000Z');
+    // Lord Howe's half-hour overlap: 01:45 +10:30 (the second 01:45) on 2026-04-05 is 15:15Z the day before.
+    const lh: Schedule = {
+      anchor: new Date('2026-04-04T15:15:00Z'),
+      interval: 'month',
+      intervalCount: 1,
+      timeZone: 'Australia/Lord_Howe',
+    };
+    expect(boundary(lh, 0).toISOString()).toBe('2026-04-04T15:15:00.000Z');
+    expect(formatInZone(boundary(lh, 1), lh.timeZone)).toBe('2026-05-05T01:45:00+10:30');
+  });
+
   it('Europe/London: gap at 01:00 and overlap at 01:00', () => {
     const LON = 'Europe/London';
     expect(upcoming(schedule('2025-03-29T01:30', LON, 'day'), 2)).toEqual([
@@ -425,32 +448,44 @@ describe('properties', () => {
     );
   });
 
+  /**
+   * Boundary n has the calendar date computed independently above and the anchor's wall-clock
+   * time; where DST makes that time ambiguous it is the first occurrence, where it does not
+   * exist it moves forward. Boundary 0 is the anchor instant itself.
+   */
+  const checkBoundary = (s: Schedule, n: number): void => {
+    const a = localOf(s.anchor, s.timeZone);
+    const b = boundary(s, n);
+    const got = localOf(b, s.timeZone);
+    const want = { ...a, ...expectedDate(s, a, n) };
+    expect({ year: got.year, month: got.month, day: got.day }).toEqual({
+      year: want.year,
+      month: want.month,
+      day: want.day,
+    });
+    if (n === 0) {
+      // Boundary 0 is the anchor instant, whichever occurrence of an ambiguous time it is.
+      expect(b.getTime()).toBe(s.anchor.getTime());
+    } else if (wallExists(want, s.timeZone)) {
+      expect(timeOfDayMs(got)).toBe(timeOfDayMs(a));
+      // Ambiguous wall times resolve to the first occurrence: no earlier instant within
+      // the largest overlap among these zones shows the same wall time.
+      for (const back of [1_800_000, 3_600_000]) {
+        const earlier = localOf(new Date(b.getTime() - back), s.timeZone);
+        expect(earlier.day === got.day && timeOfDayMs(earlier) === timeOfDayMs(got)).toBe(false);
+      }
+    } else {
+      // In a gap the boundary moves forward by the gap (at most an hour in these zones).
+      const shift = timeOfDayMs(got) - timeOfDayMs(a);
+      expect(shift).toBeGreaterThan(0);
+      expect(shift).toBeLessThanOrEqual(3_600_000);
+    }
+  };
+
   it('boundaries keep the calendar pattern and the anchor wall-clock time', () => {
     fc.assert(
       fc.property(scheduleArb, index, (s, n) => {
-        const a = localOf(s.anchor, s.timeZone);
-        const b = boundary(s, n);
-        const got = localOf(b, s.timeZone);
-        const want = { ...a, ...expectedDate(s, a, n) };
-        expect({ year: got.year, month: got.month, day: got.day }).toEqual({
-          year: want.year,
-          month: want.month,
-          day: want.day,
-        });
-        if (wallExists(want, s.timeZone)) {
-          expect(timeOfDayMs(got)).toBe(timeOfDayMs(a));
-          // Ambiguous wall times resolve to the first occurrence: no earlier instant within
-          // the largest overlap among these zones shows the same wall time.
-          for (const back of [1_800_000, 3_600_000]) {
-            const earlier = localOf(new Date(b.getTime() - back), s.timeZone);
-            expect(earlier.day === got.day && timeOfDayMs(earlier) === timeOfDayMs(got)).toBe(false);
-          }
-        } else {
-          // In a gap the boundary moves forward by the gap (at most an hour in these zones).
-          const shift = timeOfDayMs(got) - timeOfDayMs(a);
-          expect(shift).toBeGreaterThan(0);
-          expect(shift).toBeLessThanOrEqual(3_600_000);
-        }
+        checkBoundary(s, n);
       }),
       { numRuns: 10_000 },
     );
@@ -485,6 +520,182 @@ describe('properties', () => {
         });
       }),
       { numRuns: 2_000 },
+    );
+  });
+  /**
+   * DST-biased generators. Arbitrary instants almost never fall in the one or two hours a
+   * year where DST bites, so these are built from the zones' actual transitions: anchors a
+   * few minutes either side of a transition (the second occurrence of a fall-back hour
+   * among them), and schedules whose k-th boundary lands on a transition day at a wall
+   * time inside the gap or the overlap. Transitions are found by probing luxon's zone
+   * offsets, which is data, not the code under test.
+   */
+  interface Transition {
+    zone: string;
+    at: number;
+    before: number;
+    after: number;
+  }
+  // Zones with DST in 2000–2040, including transitions at midnight (Santiago, Havana, Tehran)
+  // and a 30-minute one (Lord Howe).
+  const DST_ZONES = [
+    'America/New_York',
+    'Europe/London',
+    'Australia/Sydney',
+    'Pacific/Auckland',
+    'America/Sao_Paulo',
+    'America/St_Johns',
+    'Australia/Lord_Howe',
+    'America/Santiago',
+    'America/Havana',
+    'Asia/Tehran',
+  ];
+  const MINUTE = 60_000;
+  const transitionsOf = (zone: string): Transition[] => {
+    const z = IANAZone.create(zone);
+    const week = 7 * 86_400_000;
+    const out: Transition[] = [];
+    for (let t = MIN_MS; t < MAX_MS; t += week) {
+      const before = z.offset(t);
+      const after = z.offset(t + week);
+      if (before === after) continue;
+      // Transitions are on whole minutes: bisect in minutes to the first instant of `after`.
+      let lo = t;
+      let hi = t + week;
+      while (hi - lo > MINUTE) {
+        const mid = lo + Math.floor((hi - lo) / 2 / MINUTE) * MINUTE;
+        if (z.offset(mid) === before) lo = mid;
+        else hi = mid;
+      }
+      out.push({ zone, at: hi, before, after });
+    }
+    return out;
+  };
+  const TRANSITIONS = DST_ZONES.flatMap(transitionsOf);
+
+  it('the transition table is real (both directions, every DST zone, the hand-known New York ones)', () => {
+    for (const zone of DST_ZONES) {
+      const own = TRANSITIONS.filter((x) => x.zone === zone);
+      expect(
+        own.some((x) => x.after > x.before),
+        zone,
+      ).toBe(true);
+      expect(
+        own.some((x) => x.after < x.before),
+        zone,
+      ).toBe(true);
+    }
+    const ny = TRANSITIONS.filter((x) => x.zone === 'America/New_York').map((x) => new Date(x.at).toISOString());
+    expect(ny).toContain('2025-03-09T07:00:00.000Z');
+    expect(ny).toContain('2025-11-02T06:00:00.000Z');
+  });
+
+  const transitionArb = fc.constantFrom(...TRANSITIONS);
+  // Minutes from the transition: mostly within the gap/overlap, with its edges and a margin.
+  const nearMinutes = (x: Transition): fc.Arbitrary<number> => {
+    const len = Math.abs(x.after - x.before);
+    return fc.oneof(
+      fc.integer({ min: -len, max: len }),
+      fc.constantFrom(-len - 1, -len, -1, 0, 1, len - 1, len, len + 1),
+      fc.integer({ min: -180, max: 180 }),
+    );
+  };
+  const subMinute = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 59_999 }));
+
+  /** Anchors a few minutes around a transition: both occurrences of an ambiguous time. */
+  const nearTransitionSchedule: fc.Arbitrary<Schedule> = transitionArb.chain((x) =>
+    fc.tuple(nearMinutes(x), subMinute, intervalAndCount).map(([m, ms, [interval, intervalCount]]) => ({
+      anchor: new Date(x.at + m * MINUTE + ms),
+      interval,
+      intervalCount,
+      timeZone: x.zone,
+    })),
+  );
+
+  it('boundary 0 is always the anchor, with anchors biased to DST gaps and overlaps', () => {
+    fc.assert(
+      fc.property(fc.oneof(nearTransitionSchedule, scheduleArb), (s) => {
+        expect(boundary(s, 0).getTime()).toBe(s.anchor.getTime());
+        const first = periodAt(s, 0);
+        expect(first.start.getTime()).toBe(s.anchor.getTime());
+        expect(first.end.getTime()).toBe(boundary(s, 1).getTime());
+        expect(first.end.getTime()).toBeGreaterThan(first.start.getTime());
+        expect(periodContaining(s, s.anchor)).toEqual(first);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  // The generator really produces the case of the bug: a second occurrence of an ambiguous time.
+  it('the DST generator produces second occurrences of fall-back wall times', () => {
+    const samples = fc.sample(nearTransitionSchedule, { numRuns: 2_000, seed: 13 });
+    const second = samples.filter((s) => {
+      const z = IANAZone.create(s.timeZone);
+      const t = s.anchor.getTime();
+      const earlier = t - Math.abs(z.offset(t) - z.offset(t - 86_400_000)) * MINUTE;
+      return (
+        z.offset(t) < z.offset(t - 86_400_000) &&
+        earlier < t &&
+        localOf(new Date(earlier), s.timeZone).hour === localOf(s.anchor, s.timeZone).hour &&
+        localOf(new Date(earlier), s.timeZone).minute === localOf(s.anchor, s.timeZone).minute
+      );
+    });
+    expect(second.length).toBeGreaterThan(100);
+  });
+
+  /** A schedule whose boundary k falls on a transition day at a wall time in its gap or overlap. */
+  const landingSchedule: fc.Arbitrary<{ s: Schedule; k: number }> = transitionArb.chain((x) =>
+    fc.tuple(nearMinutes(x), intervalAndCount, fc.integer({ min: 1, max: 12 })).map(([m, [interval, rawCount], k]) => {
+      // Wall time read with the offset in force before the transition: inside a spring-forward
+      // gap for 0 <= m < gap, the first occurrence of an ambiguous time for -overlap <= m < 0.
+      const wall = new Date(x.at + m * MINUTE + x.before * MINUTE);
+      const intervalCount = interval === 'day' ? Math.min(rawCount, 40) : rawCount;
+      const back = k * intervalCount;
+      let date: Date;
+      if (interval === 'month' || interval === 'year') {
+        const first = new Date(
+          Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth() - (interval === 'year' ? back * 12 : back), 1),
+        );
+        const day = Math.min(wall.getUTCDate(), daysInMonth(first.getUTCFullYear(), first.getUTCMonth() + 1));
+        date = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), day));
+      } else {
+        date = new Date(
+          Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate() - back * (interval === 'week' ? 7 : 1)),
+        );
+      }
+      const pad = (v: number) => String(v).padStart(2, '0');
+      const text = `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}T${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}`;
+      return { s: { anchor: parseAnchor(text, x.zone), interval, intervalCount, timeZone: x.zone }, k };
+    }),
+  );
+
+  it('the landing generator puts boundary k into gaps and into overlaps', () => {
+    let gaps = 0;
+    let overlaps = 0;
+    for (const { s, k } of fc.sample(landingSchedule, { numRuns: 2_000, seed: 13 })) {
+      const want = { ...localOf(s.anchor, s.timeZone), ...expectedDate(s, localOf(s.anchor, s.timeZone), k) };
+      if (!wallExists(want, s.timeZone)) gaps += 1;
+      const b = boundary(s, k).getTime();
+      const z = IANAZone.create(s.timeZone);
+      if (z.offset(b) !== z.offset(b + 3_600_000) && z.offset(b) > z.offset(b + 3_600_000)) overlaps += 1;
+    }
+    expect(gaps).toBeGreaterThan(100);
+    expect(overlaps).toBeGreaterThan(100);
+  });
+
+  it('boundaries landing in DST gaps and overlaps keep the rules, and periods stay contiguous', () => {
+    fc.assert(
+      fc.property(landingSchedule, ({ s, k }) => {
+        checkBoundary(s, 0);
+        checkBoundary(s, k);
+        const previous = periodAt(s, k - 1);
+        const current = periodAt(s, k);
+        expect(previous.end.getTime()).toBe(current.start.getTime());
+        expect(previous.start.getTime()).toBeLessThan(previous.end.getTime());
+        expect(current.start.getTime()).toBeLessThan(current.end.getTime());
+        expect(periodContaining(s, current.start)).toEqual(current);
+      }),
+      { numRuns: 10_000 },
     );
   });
 });

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { AsiabillClient, type AsiabillClientOptions } from '../../../src/asiabill/client.ts';
 import { AsiabillApiError, AsiabillTransportError, UnknownOutcomeError } from '../../../src/asiabill/errors.ts';
-import { signRequest } from '../../../src/asiabill/sign.ts';
+import { createHmac } from 'node:crypto';
 import { createLogger } from '../../../src/logger.ts';
 import { ManualClock } from '../../../src/clock.ts';
 import { chargeRequest } from './support.ts';
@@ -61,6 +61,11 @@ afterEach(() => {
 
 const GW = '12246002';
 const KEY = '12H4567r';
+/**
+ * The reference signature: a plain HMAC over a string the test spells out by hand (API.md
+ * §2), so a wrong recipe in src/asiabill/sign.ts cannot agree with itself.
+ */
+const hmac = (message: string): string => createHmac('sha256', KEY).update(message, 'utf8').digest('hex').toUpperCase();
 function client(o: Partial<AsiabillClientOptions> = {}): AsiabillClient {
   return new AsiabillClient({
     paymentUrl: `${base}/V2022-03`,
@@ -107,14 +112,7 @@ describe('what goes on the wire', () => {
     expect(s.headers['gateway-no']).toBe(GW);
     expect(s.headers['request-time']).toBe('1700000000000');
     expect(s.headers['request-id']).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
-    const expected = signRequest({
-      gatewayNo: GW,
-      requestId: String(s.headers['request-id']),
-      requestTime: '1700000000000',
-      rawBody: s.body,
-      signKey: KEY,
-    });
-    expect(s.headers['sign-info']).toBe(expected);
+    expect(s.headers['sign-info']).toBe(hmac(`${GW}${String(s.headers['request-id'])}1700000000000.${s.body}`));
     expect(JSON.parse(s.body)).toEqual(r);
   });
 
@@ -131,14 +129,9 @@ describe('what goes on the wire', () => {
     expect(s.method).toBe('GET');
     expect(s.url).toBe('/V2022-03/payment_methods/pm_9/cus_1/attach');
     expect(s.body).toBe('');
+    // Path values sorted: cus_1 before pm_9, whatever their order in the URL.
     expect(s.headers['sign-info']).toBe(
-      signRequest({
-        gatewayNo: GW,
-        requestId: String(s.headers['request-id']),
-        requestTime: String(s.headers['request-time']),
-        pathParams: { a: 'pm_9', b: 'cus_1' },
-        signKey: KEY,
-      }),
+      hmac(`${GW}${String(s.headers['request-id'])}${String(s.headers['request-time'])}.cus_1pm_9`),
     );
   });
 
@@ -153,14 +146,12 @@ describe('what goes on the wire', () => {
     expect(s.url).toBe(
       '/openApi/V2022-03/transactions?startTime=2022-02-21T00%3A00%3A00&endTime=2022-05-21T23%3A59%3A59&orderNo=A%26B+1',
     );
-    const signed = signRequest({
-      gatewayNo: GW,
-      requestId: String(s.headers['request-id']),
-      requestTime: String(s.headers['request-time']),
-      query: { startTime: '2022-02-21T00:00:00', endTime: '2022-05-21T23:59:59', orderNo: 'A&B 1' },
-      signKey: KEY,
-    });
-    expect(s.headers['sign-info']).toBe(signed);
+    // Decoded values ordered by key (endTime, orderNo, startTime), no separators between them.
+    expect(s.headers['sign-info']).toBe(
+      hmac(
+        `${GW}${String(s.headers['request-id'])}${String(s.headers['request-time'])}.2022-05-21T23:59:59A&B 12022-02-21T00:00:00`,
+      ),
+    );
   });
 
   it('sends POST /sessionToken with an empty body', async () => {

@@ -7,7 +7,11 @@ import { nextDunningStep, RETRY_DELAYS_MS } from '../../../src/billing/dunning.t
 
 const ALL: AttemptStatus[] = ['started', 'unknown', 'pending', 'succeeded', 'failed', 'not_charged'];
 
-/** Folds a sequence of reported outcomes the way applyOutcome does. */
+/**
+ * Folds reported outcomes through canTransition alone: this checks the rule's algebra. The real
+ * applyOutcome, rows and events included, is run against Postgres in
+ * test/integration/renewals/outcomes.test.ts, with and without a success.
+ */
 function fold(start: AttemptStatus, reports: AttemptStatus[]): AttemptStatus {
   return reports.reduce((s, r) => (canTransition(s, r) ? r : s), start);
 }
