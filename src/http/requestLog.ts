@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * A request id on every HTTP log line: fastify logs through a pino child of the engine's
+ * logger that carries `reqId` (taken from an incoming `X-Request-Id`, else a fresh UUID), and
+ * handlers hand workflows a context whose logger is that same child, so a workflow's lines
+ * (a notification being applied, say) carry the id too. The id is echoed as `X-Request-Id`.
+ */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+export function httpLoggingOptions(logger: Logger) {
+  const loggerInstance: FastifyBaseLogger = logger.child({ part: 'http' });
+  return {
+    loggerInstance,
+    requestIdHeader: REQUEST_ID_HEADER,
+    requestIdLogLabel: 'reqId',
+    genReqId: () => randomUUID(),
+  };
+}
+
+export function echoRequestId(app: FastifyInstance): void {
+  app.addHook('onSend', async (req, reply) => {
+    reply.header(REQUEST_ID_HEADER, req.id);
+  });
+}
+
+/** The app context for one request: the same, with the request's logger. */
+export function requestContext(ctx: AppContext, req: FastifyRequest): AppContext {
+  // fastify's request logger is a pino child of `loggerInstance`, so it is a pino Logger.
+  return { ...ctx, logger: req.log as Logger };
+}
