@@ -16,7 +16,6 @@ export function httpLoggingOptions(logger: Logger) {
   return {
     loggerInstance,
     requestIdHeader: REQUEST_ID_HEADER,
-    requestIdLogLabel: 'reqId',
     genReqId: () => randomUUID(),
   };
 }
