@@ -128,8 +128,9 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     const w = new Worker<MaintenanceJob>(
       QUEUES.maintenance,
       async (job: Job<MaintenanceJob>) => {
-        const report = await runMaintenanceJob(jobDeps(job, QUEUES.maintenance), job.data);
-        logger.debug({ job: job.data.kind, report }, 'maintenance job done');
+        const d = jobDeps(job, QUEUES.maintenance);
+        const report = await runMaintenanceJob(d, job.data);
+        d.ctx.logger.debug({ job: job.data.kind, report }, 'maintenance job done');
         return report;
       },
       { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: 1 },
