@@ -28,6 +28,8 @@ CREATE TABLE "webhook_endpoints" (
 	"url" text NOT NULL,
 	"event_types" text[],
 	"secret" text NOT NULL,
+	"previous_secret" text,
+	"previous_secret_expires_at" timestamp with time zone,
 	"status" text DEFAULT 'enabled' NOT NULL,
 	"failing_since" timestamp with time zone,
 	"disabled_reason" text,

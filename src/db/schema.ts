@@ -287,6 +287,9 @@ export const webhookEndpoints = pgTable(
     /** Event types delivered; null = every type. */
     eventTypes: text('event_types').array(),
     secret: text('secret').notNull(),
+    /** After a rotation, the old secret also signs until this (real) time: receivers switch over. */
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: ts('previous_secret_expires_at'),
     status: text('status').$type<WebhookEndpointStatus>().notNull().default('enabled'),
     /** Start of the current run of failed attempts; null while deliveries succeed. */
     failingSince: ts('failing_since'),

@@ -136,7 +136,8 @@ interface Claimed {
   createdAt: Date;
   endpointId: string;
   url: string;
-  secret: string;
+  /** The secrets that sign this attempt: the current one, and the previous one during a rotation. */
+  secrets: string[];
   eventId: string;
   type: string;
   seq: number;
@@ -167,7 +168,7 @@ export async function deliverOne(
       headers: {
         'content-type': 'application/json',
         'user-agent': 'asiabill-billing-webhooks/1',
-        [SIGNATURE_HEADER]: signatureHeader(claimed.secret, t, body),
+        [SIGNATURE_HEADER]: signatureHeader(claimed.secrets, t, body),
         'Billing-Event-Id': claimed.eventId,
         'Billing-Delivery-Id': claimed.deliveryId,
       },
@@ -209,6 +210,7 @@ async function claim(ctx: DeliveryCtx, deliveryId: string): Promise<Claimed | un
        and ep.id = d.endpoint_id and ep.status = 'enabled'
        and ev.id = d.event_id
     returning d.id as delivery_id, d.attempt_count, d.created_at, ep.id as endpoint_id, ep.url, ep.secret,
+              case when ep.previous_secret_expires_at > ${now} then ep.previous_secret end as previous_secret,
               ev.id as event_id, ev.type, ev.seq, ev.occurred_at, ev.data`);
   const r = res.rows[0];
   if (!r) return undefined;
@@ -218,7 +220,7 @@ async function claim(ctx: DeliveryCtx, deliveryId: string): Promise<Claimed | un
     createdAt: asDate(r.created_at),
     endpointId: String(r.endpoint_id),
     url: String(r.url),
-    secret: String(r.secret),
+    secrets: r.previous_secret ? [String(r.secret), String(r.previous_secret)] : [String(r.secret)],
     eventId: String(r.event_id),
     type: String(r.type),
     seq: Number(r.seq),

@@ -13,6 +13,9 @@ export const DELIVERY_GIVE_UP_AFTER_MS = 3 * 24 * 3600_000;
 /** An endpoint that has not answered 2xx for 5 days is disabled (a weekend outage is not enough). */
 export const ENDPOINT_DISABLE_AFTER_MS = 5 * 24 * 3600_000;
 
+/** After rotate-secret the old secret keeps signing (as a second v1) this long: receivers switch over. */
+export const SECRET_ROTATION_OVERLAP_MS = 24 * 3600_000;
+
 /** A claimed delivery is re-offered this long after its POST's timeout: the worker died mid-post. */
 export const DELIVERY_LEASE_MARGIN_MS = 5_000;
 

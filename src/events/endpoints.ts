@@ -8,14 +8,15 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import { ID_PREFIX, newId } from '../ids.ts';
 import { webhookEndpointCreated, webhookEndpointDisabled, webhookEndpointSecretRotated } from './builders.ts';
 import { recordEvent } from './outbox.ts';
+import { SECRET_ROTATION_OVERLAP_MS } from './deliveryPolicy.ts';
 
 /**
  * Merchant webhook endpoints: register, list, disable, rotate the signing secret. The secret
  * is returned once, by `addEndpoint` and `rotateSecret`; listings never carry it.
  */
-export type WebhookEndpoint = Omit<WebhookEndpointRow, 'secret'>;
+export type WebhookEndpoint = Omit<WebhookEndpointRow, 'secret' | 'previousSecret'>;
 
-export type EndpointDeps = Pick<AppContext, 'db' | 'time'>;
+export type EndpointDeps = Pick<AppContext, 'db' | 'time' | 'wall'>;
 
 export interface AddEndpointInput {
   url: string;
@@ -70,6 +71,7 @@ const publicColumns = {
   status: webhookEndpoints.status,
   failingSince: webhookEndpoints.failingSince,
   disabledReason: webhookEndpoints.disabledReason,
+  previousSecretExpiresAt: webhookEndpoints.previousSecretExpiresAt,
   createdAt: webhookEndpoints.createdAt,
   updatedAt: webhookEndpoints.updatedAt,
 };
@@ -120,7 +122,7 @@ export async function disableEndpointTx(
 ): Promise<{ endpoint: WebhookEndpoint; changed: boolean }> {
   const [row] = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).for('update');
   if (!row) throw new NotFoundError('webhook endpoint', id);
-  const { secret: _secret, ...current } = row;
+  const { secret: _secret, previousSecret: _previous, ...current } = row;
   if (row.status === 'disabled') return { endpoint: current, changed: false };
   const [updated] = await tx
     .update(webhookEndpoints)
@@ -154,19 +156,27 @@ export async function disableEndpoint(deps: EndpointDeps, id: string): Promise<W
 }
 
 /**
- * A new secret, effective for the next delivery attempt; the old one stops signing at once.
- * Receivers that verify during the switch should accept both secrets for a few minutes.
+ * A new secret, effective for the next delivery attempt. The old one keeps signing too (a
+ * second `v1=`) for SECRET_ROTATION_OVERLAP_MS, so receivers can switch without rejecting
+ * anything; `expireOldNow` drops it at once (a leaked secret).
  */
 export async function rotateSecret(
   deps: EndpointDeps,
   id: string,
+  opts: { expireOldNow?: boolean } = {},
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
   const now = await deps.time.now();
+  const overlapUntil = new Date(deps.wall.now().getTime() + SECRET_ROTATION_OVERLAP_MS);
   const secret = newSigningSecret();
   const endpoint = await deps.db.transaction(async (tx) => {
     const [row] = await tx
       .update(webhookEndpoints)
-      .set({ secret, updatedAt: now })
+      .set({
+        secret,
+        previousSecret: opts.expireOldNow ? null : sql`${webhookEndpoints.secret}`,
+        previousSecretExpiresAt: opts.expireOldNow ? null : overlapUntil,
+        updatedAt: now,
+      })
       .where(eq(webhookEndpoints.id, id))
       .returning(publicColumns);
     if (!row) throw new NotFoundError('webhook endpoint', id);

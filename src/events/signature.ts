@@ -17,9 +17,13 @@ export function computeSignature(secret: string, timestamp: number, rawBody: str
   return createHmac('sha256', secret).update(`${timestamp}.${rawBody}`, 'utf8').digest('hex');
 }
 
-/** The header value for `rawBody` signed at `timestamp` (unix seconds). */
-export function signatureHeader(secret: string, timestamp: number, rawBody: string): string {
-  return `t=${timestamp},v1=${computeSignature(secret, timestamp, rawBody)}`;
+/**
+ * The header value for `rawBody` signed at `timestamp` (unix seconds). With several secrets
+ * (right after a rotation: the new one, then the old one) there is one `v1=` per secret.
+ */
+export function signatureHeader(secret: string | readonly string[], timestamp: number, rawBody: string): string {
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  return [`t=${timestamp}`, ...secrets.map((s) => `v1=${computeSignature(s, timestamp, rawBody)}`)].join(',');
 }
 
 export type VerifyFailure = 'malformed_header' | 'timestamp_outside_tolerance' | 'signature_mismatch';

@@ -28,6 +28,7 @@ export interface WebhookReceiver {
   /** Event ids answered 2xx, each once (a duplicate delivery does not add a second entry). */
   processed: string[];
   setSecret(secret: string): void;
+  secret(): string;
   close(): Promise<void>;
 }
 
@@ -78,6 +79,7 @@ export async function startWebhookReceiver(
     setSecret(s) {
       secret = s;
     },
+    secret: () => secret,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -10,6 +10,10 @@ interface AddOptions extends JsonFlag {
   events?: string;
 }
 
+interface RotateOptions extends JsonFlag {
+  expireNow?: boolean;
+}
+
 const SECRET_NOTE = 'store the secret now: it is not shown again (rotate-secret makes a new one)';
 
 export function register(program: Command, deps: CliDeps): void {
@@ -48,10 +52,13 @@ export function register(program: Command, deps: CliDeps): void {
     });
 
   withJson(endpoints.command('rotate-secret'))
-    .description('replace the signing secret; prints the new one once')
+    .description('replace the signing secret; prints the new one once (the old one also signs for 24 h)')
     .argument('<id>', 'endpoint id (we_…)')
-    .action(async (id: string, opts: JsonFlag) => {
-      const { endpoint, secret } = await deps.withContext((ctx) => rotateSecret(ctx, id));
+    .option('--expire-now', 'stop signing with the old secret at once (it leaked)')
+    .action(async (id: string, opts: RotateOptions) => {
+      const { endpoint, secret } = await deps.withContext((ctx) =>
+        rotateSecret(ctx, id, { expireOldNow: opts.expireNow === true }),
+      );
       emit(deps.out, opts.json, { ...endpointJson(endpoint), secret }, () => [
         ...formatKeyValue([...endpointDetails(endpoint), ['secret', secret]]),
         '',

@@ -13,6 +13,7 @@ export function endpointJson(e: WebhookEndpoint): JsonObject {
     status: e.status,
     failingSince: iso(e.failingSince),
     disabledReason: e.disabledReason,
+    previousSecretExpiresAt: iso(e.previousSecretExpiresAt),
     createdAt: e.createdAt.toISOString(),
   };
 }
@@ -34,6 +35,7 @@ export function endpointDetails(e: WebhookEndpoint): Array<[string, string]> {
     ['status', e.status],
     ['disabled reason', cell(e.disabledReason)],
     ['failing since', e.failingSince ? formatTimestamp(e.failingSince) : '-'],
+    ['old secret signs until', e.previousSecretExpiresAt ? formatTimestamp(e.previousSecretExpiresAt) : '-'],
     ['created', formatTimestamp(e.createdAt)],
   ];
 }

@@ -83,6 +83,10 @@ describe('merchant webhooks', () => {
     expect(all.length).toBeGreaterThan(8);
     const ids = all.map((e) => e.id);
     await until('every event acknowledged', () => ids.every((id) => receiver.processed.includes(id)));
+    // The receiver processes before it answers; our record of the answer follows it.
+    await until('every delivery recorded', async () =>
+      (await t.ctx.db.select().from(webhookDeliveries)).every((d) => d.status === 'delivered'),
+    );
 
     // Exactly once by id: nothing unknown, nothing twice, and every event had its failed tries first.
     expect([...receiver.processed].sort()).toEqual([...ids].sort());
@@ -90,7 +94,10 @@ describe('merchant webhooks', () => {
       const got = receiver.requests.filter((q) => q.id === id);
       expect(got.map((q) => q.status)).toEqual([500, 500, 200]);
     }
-    expect(receiver.requests.every((q) => q.verified.ok)).toBe(true);
+    // Checked here, not on arrival: the first try of webhook_endpoint.created can arrive before
+    // the test has read the secret from the CLI's output.
+    const secret = receiver.secret();
+    expect(receiver.requests.every((q) => verifySignature(q.rawBody, q.signature, secret).ok)).toBe(true);
 
     // The body is { id, type, created, sequence, data } and sequence is the outbox order.
     for (const e of all) {
@@ -169,16 +176,48 @@ describe('merchant webhooks', () => {
     expect(missing.err).toContain('not found');
   });
 
-  it('rotate-secret signs the next deliveries with the new secret; disable stops them', async () => {
+  it('rotate-secret signs with the new secret, and with the old one too until it expires', async () => {
+    const oldSecret = receiver.secret();
     const rotated = await runCliIn(env, ['webhook-endpoints', 'rotate-secret', endpointId, '--json']);
     expect(rotated.code, rotated.err).toBe(0);
-    const { secret } = JSON.parse(rotated.out) as { secret: string };
+    const { secret, previousSecretExpiresAt } = JSON.parse(rotated.out) as {
+      secret: string;
+      previousSecretExpiresAt: string;
+    };
     expect(secret).toMatch(/^whsec_[0-9a-f]{64}$/);
-    receiver.setSecret(secret);
-    // The rotation itself is an event: delivered (after the receiver's two refusals) signed with the new secret.
+    expect(secret).not.toBe(oldSecret);
+    const overlapH = (new Date(previousSecretExpiresAt).getTime() - Date.now()) / 3600_000;
+    expect(overlapH).toBeGreaterThan(23.9);
+    expect(overlapH).toBeLessThanOrEqual(24);
+    // The rotation itself is an event: delivered (after the receiver's two refusals) signed with both secrets.
     const [ev] = await t.ctx.db.select().from(events).where(eq(events.type, 'webhook_endpoint.secret_rotated'));
     await until('the rotation event', () => receiver.processed.includes(ev!.id));
-    expect(receiver.requests.filter((q) => q.id === ev!.id).every((q) => q.verified.ok)).toBe(true);
+    const signed = receiver.requests.filter((q) => q.id === ev!.id);
+    expect(signed).toHaveLength(3);
+    for (const q of signed) {
+      expect(verifySignature(q.rawBody, q.signature, secret).ok).toBe(true);
+      expect(verifySignature(q.rawBody, q.signature, oldSecret).ok).toBe(true);
+      expect(q.signature!.match(/v1=/g)).toHaveLength(2);
+    }
+
+    // --expire-now: only the newest secret signs from here on.
+    const again = await runCliIn(env, ['webhook-endpoints', 'rotate-secret', endpointId, '--expire-now', '--json']);
+    expect(again.code, again.err).toBe(0);
+    const newest = (JSON.parse(again.out) as { secret: string; previousSecretExpiresAt: null }).secret;
+    expect(JSON.parse(again.out)).toMatchObject({ previousSecretExpiresAt: null });
+    const rotations = await t.ctx.db.select().from(events).where(eq(events.type, 'webhook_endpoint.secret_rotated'));
+    expect(rotations).toHaveLength(2);
+    const second = rotations.find((r) => r.id !== ev!.id)!;
+    await until('the second rotation event', () => receiver.processed.includes(second.id));
+    for (const q of receiver.requests.filter((x) => x.id === second.id)) {
+      expect(verifySignature(q.rawBody, q.signature, newest).ok).toBe(true);
+      expect(verifySignature(q.rawBody, q.signature, secret).ok).toBe(false);
+      expect(verifySignature(q.rawBody, q.signature, oldSecret).ok).toBe(false);
+    }
+  });
+
+  it('disable stops deliveries and refuses a replay to it', async () => {
+    const [ev] = await t.ctx.db.select().from(events).where(eq(events.type, 'webhook_endpoint.secret_rotated'));
 
     const disabled = await runCliIn(env, ['webhook-endpoints', 'disable', endpointId, '--json']);
     expect(disabled.code, disabled.err).toBe(0);

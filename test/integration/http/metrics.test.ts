@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.ts';
+import { createCustomer } from '../../../src/customers/customers.ts';
 import { startTestEngine, makePlan, subscribe, CARDS, type TestEngine } from '../../support/engine.ts';
 
 /**
@@ -82,6 +83,20 @@ describe('/metrics and log context', () => {
     expect(sample(after, 'billing_webhook_backlog', { state: 'unpublished_events' })).toBeGreaterThan(10);
     // The sandbox notified the engine about the charges: counted as accepted.
     expect(sample(after, 'billing_notifications_total', { result: 'accepted' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts a gateway refusal (L000x) by code and operation', async () => {
+    const before = sample(await scrape(), 'billing_gateway_refusals_total', {
+      code: 'L0003',
+      operation: 'createCustomer',
+    });
+    expect(before ?? 0).toBe(0);
+    t.engine.sandbox!.setKnobs({ failNextRequestsWith: 'L0003', failNextRequests: 1 });
+    await expect(
+      createCustomer(t.ctx, { email: 'refused@example.com', firstName: 'Re', lastName: 'Fused' }),
+    ).rejects.toThrow();
+    const after = await scrape();
+    expect(sample(after, 'billing_gateway_refusals_total', { code: 'L0003', operation: 'createCustomer' })).toBe(1);
   });
 
   it('every HTTP request log line carries a request id, echoed in X-Request-Id; job lines carry the job id', async () => {
