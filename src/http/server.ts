@@ -4,7 +4,7 @@ import type { AppContext } from '../context.ts';
 import { applyNotification, type NotificationResult } from '../renewals/applyNotification.ts';
 import { verifyReturnQuery } from '../asiabill/returnUrl.ts';
 import { errorMessage } from '../errors.ts';
-import { echoRequestId, httpLoggingOptions, requestContext } from './requestLog.ts';
+import { logRequests, httpLoggingOptions, requestContext } from './requestLog.ts';
 import { registerMetrics } from './metrics.ts';
 
 /**
@@ -19,7 +19,7 @@ export interface HttpServerOptions {
 
 export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
   const app = Fastify({ ...httpLoggingOptions(opts.ctx.logger), bodyLimit: 256 * 1024 });
-  echoRequestId(app);
+  logRequests(app);
   registerMetrics(app, opts.ctx);
   app.addContentTypeParser(
     ['application/json', 'text/plain', 'application/x-www-form-urlencoded'],
