@@ -4,7 +4,7 @@ import { errorMessage } from '../errors.ts';
 import { redisConnection } from '../queue/connection.ts';
 import { QUEUES, WEBHOOK_SCAN_SCHEDULER_ID, webhookJobId, type WebhookJob } from '../queue/names.ts';
 import { deliverOne, dueDeliveries, publishEvents, type DeliverResult } from './delivery.ts';
-import { PUBLISH_BATCH } from './deliveryPolicy.ts';
+import { DELIVERY_LEASE_MARGIN_MS, PUBLISH_BATCH } from './deliveryPolicy.ts';
 
 /**
  * The merchant webhook worker: its own BullMQ queue, so a slow or dead merchant endpoint never
@@ -44,6 +44,7 @@ export async function runWebhookScan(
 
 export async function startWebhookWorker(ctx: AppContext): Promise<WebhookWorker> {
   const { config } = ctx;
+  const leaseMs = config.webhooks.timeoutMs + DELIVERY_LEASE_MARGIN_MS;
   const logger = ctx.logger.child({ part: 'webhooks' });
   const connection = redisConnection(config.redisUrl);
   const queue = new Queue<WebhookJob>(QUEUES.webhooks, {
@@ -77,7 +78,16 @@ export async function startWebhookWorker(ctx: AppContext): Promise<WebhookWorker
       ctx.metrics?.webhookAttempts.inc({ result: resultLabel(r) });
       return r.kind;
     },
-    { connection, prefix: config.queuePrefix, concurrency: config.webhooks.concurrency },
+    {
+      connection,
+      prefix: config.queuePrefix,
+      concurrency: config.webhooks.concurrency,
+      // A dead worker's active jobs keep their ids in Redis until BullMQ's stall check frees
+      // them, and until then the scan's re-enqueue of the same attempt is a no-op. So the
+      // lock is as short as a delivery can take (the lease), not the charge queue's 30 s.
+      lockDuration: leaseMs,
+      stalledInterval: leaseMs,
+    },
   );
   worker.on('failed', (job, err) => logger.error({ jobId: job?.id, err: errorMessage(err) }, 'webhook job failed'));
   worker.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'webhook worker error'));

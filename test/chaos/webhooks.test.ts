@@ -18,7 +18,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function until(what: string, fn: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, fn: () => Promise<boolean> | boolean, timeoutMs = 150_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await fn())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -113,5 +113,5 @@ describe('webhook delivery survives a killed worker', () => {
     const rows = await t.ctx.db.select().from(webhookDeliveries);
     expect(rows).toHaveLength(ids.length);
     expect(new Set(rows.map((d) => d.eventId)).size).toBe(ids.length);
-  }, 120_000);
+  }, 300_000);
 });
