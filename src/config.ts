@@ -42,6 +42,10 @@ const schema = z.object({
   BILLING_SCAN_INTERVAL_MS: positiveInt.default(60_000),
   BILLING_SCAN_BATCH: positiveInt.default(500),
   BILLING_INCOMPLETE_EXPIRY_HOURS: positiveInt.default(23),
+  BILLING_WEBHOOK_SCAN_INTERVAL_MS: positiveInt.default(5_000),
+  BILLING_WEBHOOK_RETRY_BASE_MS: positiveInt.default(60_000),
+  BILLING_WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  BILLING_WEBHOOK_CONCURRENCY: positiveInt.default(8),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -75,7 +79,20 @@ export interface Config {
   scanIntervalMs: number;
   scanBatch: number;
   incompleteExpiryHours: number;
+  /** Merchant webhook delivery (src/events/deliveryPolicy.ts holds the fixed policy numbers). */
+  webhooks: WebhookConfig;
   logLevel: string;
+}
+
+export interface WebhookConfig {
+  /** How often Postgres is scanned for unpublished events and due deliveries. */
+  scanIntervalMs: number;
+  /** First retry delay; each later one doubles (capped, see deliveryPolicy.ts). */
+  retryBaseMs: number;
+  /** Per-POST timeout: no answer in time is a failed attempt. */
+  timeoutMs: number;
+  /** Deliveries in flight per worker. */
+  concurrency: number;
 }
 
 /** Sandbox credentials: AsiaBill's public test gateway (API.md §1). */
@@ -157,6 +174,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scanIntervalMs: e.BILLING_SCAN_INTERVAL_MS,
     scanBatch: e.BILLING_SCAN_BATCH,
     incompleteExpiryHours: e.BILLING_INCOMPLETE_EXPIRY_HOURS,
+    webhooks: {
+      scanIntervalMs: e.BILLING_WEBHOOK_SCAN_INTERVAL_MS,
+      retryBaseMs: e.BILLING_WEBHOOK_RETRY_BASE_MS,
+      timeoutMs: e.BILLING_WEBHOOK_TIMEOUT_MS,
+      concurrency: e.BILLING_WEBHOOK_CONCURRENCY,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

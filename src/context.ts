@@ -6,6 +6,7 @@ import { AsiabillClient } from './asiabill/client.ts';
 import { systemTime, wallClock, type Clock, type TimeSource } from './clock.ts';
 import { dbTestClock } from './testClock/store.ts';
 import type { Logger } from './logger.ts';
+import type { EngineMetrics } from './metrics.ts';
 
 /**
  * Everything a unit of work needs, passed explicitly (no imported singletons), so tests
@@ -20,6 +21,8 @@ export interface AppContext {
   /** Real wall time: signed request-time, the 10-minute reconciliation window. */
   wall: Clock;
   logger: Logger;
+  /** Prometheus counters of this process; absent in the CLI and in tests that don't need them. */
+  metrics?: EngineMetrics;
 }
 
 export function gatewayFromConfig(config: Config, logger: Logger): AsiabillClient {

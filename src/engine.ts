@@ -15,6 +15,8 @@ import { runChargeJob, runMaintenanceJob, type JobDeps } from './renewals/jobs.t
 import { buildHttpServer } from './http/server.ts';
 import { startSandbox, type Sandbox } from './sandbox/index.ts';
 import { errorMessage } from './errors.ts';
+import { EngineMetrics, instrumentGateway } from './metrics.ts';
+import { startWebhookWorker, type WebhookWorker } from './events/worker.ts';
 
 /**
  * Starts any combination of the engine's parts in this process. `billing run` starts them
@@ -26,9 +28,11 @@ export interface EngineParts {
   charge: boolean;
   /** Start the built-in AsiaBill sandbox (only when no AsiaBill credentials are configured). */
   sandbox: boolean;
+  /** Deliver merchant webhooks from the outbox (src/events/worker.ts). */
+  events?: boolean;
 }
 
-export const ALL_PARTS: EngineParts = { http: true, scheduler: true, charge: true, sandbox: true };
+export const ALL_PARTS: EngineParts = { http: true, scheduler: true, charge: true, sandbox: true, events: true };
 
 export const RECONCILE_INTERVAL_MS = 15_000;
 
@@ -37,6 +41,8 @@ export interface Engine {
   queues: Queues;
   sandbox: Sandbox | null;
   httpUrl: string | null;
+  /** The merchant webhook worker, when the `events` part runs. */
+  webhooks: WebhookWorker | null;
   /** Graceful stop: no new jobs, in-flight charges finish (or stay reconcilable), then close. */
   close(): Promise<void>;
 }
@@ -69,13 +75,21 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     };
     logger.info({ url: sandbox.url }, 'AsiaBill sandbox started (no AsiaBill credentials configured)');
   }
+  const metrics = opts.overrides?.metrics ?? new EngineMetrics();
   const { ctx, database } = createContext(config, logger, {
-    gateway: opts.overrides?.gateway ?? gatewayFromConfig(config, logger),
     ...opts.overrides,
+    gateway: instrumentGateway(opts.overrides?.gateway ?? gatewayFromConfig(config, logger), metrics),
+    metrics,
   });
   const queues = openQueues(config.redisUrl, config.queuePrefix);
   const deps: JobDeps = { ctx, enqueueCharge: (j) => queues.enqueueCharge(j) };
+  // Every log line a job writes carries its job id (pino child logger on the job's context).
+  const jobDeps = (job: Job, queue: string): JobDeps => ({
+    ...deps,
+    ctx: { ...ctx, logger: logger.child({ jobId: job.id, queue }) },
+  });
   const workers: Worker[] = [];
+  let webhooks: WebhookWorker | null = null;
   const timers: NodeJS.Timeout[] = [];
   let ready = false;
   let http: FastifyInstance | null = null;
@@ -93,7 +107,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     const w = new Worker<ChargeJob>(
       QUEUES.charge,
       async (job: Job<ChargeJob>) => {
-        const r = await runChargeJob(deps, job.data);
+        const r = await runChargeJob(jobDeps(job, QUEUES.charge), job.data);
         return r.kind === 'skipped' ? `skipped:${r.reason}` : `${r.status}`;
       },
       {
@@ -114,8 +128,9 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     const w = new Worker<MaintenanceJob>(
       QUEUES.maintenance,
       async (job: Job<MaintenanceJob>) => {
-        const report = await runMaintenanceJob(deps, job.data);
-        logger.debug({ job: job.data.kind, report }, 'maintenance job done');
+        const d = jobDeps(job, QUEUES.maintenance);
+        const report = await runMaintenanceJob(d, job.data);
+        d.ctx.logger.debug({ job: job.data.kind, report }, 'maintenance job done');
         return report;
       },
       { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: 1 },
@@ -151,6 +166,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
       ),
     );
   }
+  if (parts.events) webhooks = await startWebhookWorker(ctx);
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   ready = true;
 
@@ -160,13 +176,14 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     queues,
     sandbox,
     httpUrl,
+    webhooks,
     close() {
       closing ??= (async () => {
         ready = false;
         for (const t of timers) clearInterval(t);
         // Workers first: close() waits for active jobs, so an in-flight charge records its
         // outcome (or, if it cannot, leaves a `started` attempt for the reconciler).
-        await Promise.all(workers.map((w) => w.close()));
+        await Promise.all([...workers.map((w) => w.close()), webhooks?.close()]);
         if (http) await http.close();
         await queues.close();
         if (sandbox) await sandbox.close();

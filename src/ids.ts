@@ -22,4 +22,6 @@ export const ID_PREFIX = {
   attempt: 'att',
   notification: 'ntf',
   event: 'evt',
+  webhookEndpoint: 'we',
+  webhookDelivery: 'whd',
 } as const;

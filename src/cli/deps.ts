@@ -2,6 +2,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { createContext, type AppContext } from '../context.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { openQueues, type Queues } from '../queue/connection.ts';
+import type { TerminalLike } from './progress.ts';
 
 /** Where the CLI reads its environment and writes its output; tests pass their own. */
 export interface CliIo {
@@ -9,6 +10,8 @@ export interface CliIo {
   /** One chunk of output without its trailing newline (usually a line). */
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Where progress lines may be drawn (stdout); progress shows only when it is a TTY. */
+  terminal?: TerminalLike;
 }
 
 /**
@@ -25,6 +28,8 @@ export interface CliDeps {
   err: (s: string) => void;
   /** The raw environment, for the few commands that read a variable on their own terms. */
   env: NodeJS.ProcessEnv;
+  /** stdout as a terminal, for progress lines (null: none, e.g. in tests). */
+  terminal: TerminalLike | null;
 }
 
 export function createCliDeps(io: CliIo): CliDeps {
@@ -66,5 +71,6 @@ export function createCliDeps(io: CliIo): CliDeps {
     out: io.out,
     err: io.err,
     env: io.env,
+    terminal: io.terminal ?? null,
   };
 }

@@ -45,6 +45,7 @@ export async function runOnProcess(): Promise<void> {
     env: process.env,
     out: (s) => process.stdout.write(`${s}\n`),
     err: (s) => process.stderr.write(`${s}\n`),
+    terminal: process.stdout,
   });
   process.exitCode = code;
 }

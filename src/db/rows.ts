@@ -1,4 +1,14 @@
-import type { chargeAttempts, customers, invoices, paymentMethods, plans, subscriptions } from './schema.ts';
+import type {
+  chargeAttempts,
+  customers,
+  events,
+  invoices,
+  paymentMethods,
+  plans,
+  subscriptions,
+  webhookDeliveries,
+  webhookEndpoints,
+} from './schema.ts';
 
 /** Row types as stored, one name each, for every module that reads the tables. */
 export type PlanRow = typeof plans.$inferSelect;
@@ -7,3 +17,6 @@ export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type InvoiceRow = typeof invoices.$inferSelect;
 export type AttemptRow = typeof chargeAttempts.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

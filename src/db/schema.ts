@@ -25,6 +25,12 @@ import { ATTEMPT_STATUSES, OPEN_ATTEMPT_STATUSES, type AttemptStatus } from '../
 import { INTERVALS, type Interval } from '../billing/periods.ts';
 import { TOKEN_TYPES, type TokenType } from '../asiabill/types.ts';
 import { sqlList } from './sqlLists.ts';
+import {
+  WEBHOOK_DELIVERY_STATUSES,
+  WEBHOOK_ENDPOINT_STATUSES,
+  type WebhookDeliveryStatus,
+  type WebhookEndpointStatus,
+} from '../events/deliveryStatus.ts';
 
 /**
  * Postgres holds every fact; Redis only holds work in flight. The invariants of DESIGN.md
@@ -266,4 +272,82 @@ export const testClock = pgTable(
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [check('test_clock_single_row', sql`${t.id} = 1`)],
+);
+
+/**
+ * A merchant's webhook endpoint. The signing secret is stored as given out: HMAC needs the
+ * secret itself to sign, so it cannot be hashed, and encrypting it with a key from the same
+ * environment would only move the secret next to its key (docs/webhooks.md, "Secrets").
+ */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    url: text('url').notNull(),
+    /** Event types delivered; null = every type. */
+    eventTypes: text('event_types').array(),
+    secret: text('secret').notNull(),
+    /** After a rotation, the old secret also signs until this (real) time: receivers switch over. */
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: ts('previous_secret_expires_at'),
+    status: text('status').$type<WebhookEndpointStatus>().notNull().default('enabled'),
+    /** Start of the current run of failed attempts; null while deliveries succeed. */
+    failingSince: ts('failing_since'),
+    disabledReason: text('disabled_reason'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [check('webhook_endpoints_status_ck', sql`${t.status} in ${sqlList(WEBHOOK_ENDPOINT_STATUSES)}`)],
+);
+
+/**
+ * One event to one endpoint: the durable unit of delivery work. Rows are created when the
+ * event is published (fan-out, the same transaction that sets `events.published_at`) or by a
+ * replay; `next_attempt_at` is when it is due, and while a worker posts it, the lease (so a
+ * worker killed mid-post leaves a row that becomes due again when the lease runs out).
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => events.id),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id),
+    /** 'event' for the fan-out of a new event (one per endpoint), 'replay' for `events replay`. */
+    origin: text('origin').$type<'event' | 'replay'>().notNull(),
+    status: text('status').$type<WebhookDeliveryStatus>().notNull().default('pending'),
+    attemptCount: integer('attempt_count').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at'),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    deliveredAt: ts('delivered_at'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_event_endpoint_uq').on(t.eventId, t.endpointId).where(sql`${t.origin} = 'event'`),
+    index('webhook_deliveries_due_ix').on(t.nextAttemptAt, t.id).where(sql`${t.status} = 'pending'`),
+    index('webhook_deliveries_event_ix').on(t.eventId),
+    check('webhook_deliveries_status_ck', sql`${t.status} in ${sqlList(WEBHOOK_DELIVERY_STATUSES)}`),
+  ],
+);
+
+/** Every HTTP attempt of a delivery, for operators (what did the merchant's server answer?). */
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id),
+    attemptNo: integer('attempt_no').notNull(),
+    /** Real wall time. */
+    startedAt: ts('started_at').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+  },
+  (t) => [uniqueIndex('webhook_attempts_delivery_attempt_uq').on(t.deliveryId, t.attemptNo)],
 );

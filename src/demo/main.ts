@@ -6,7 +6,7 @@ import { errorMessage } from '../errors.ts';
 const databaseUrl = process.env.DEMO_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/billing_demo';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-runDemo({ databaseUrl, redisUrl, out: (l) => process.stdout.write(`${l}\n`) }).then(
+runDemo({ databaseUrl, redisUrl, out: (l) => process.stdout.write(`${l}\n`), terminal: process.stdout }).then(
   (r) => {
     process.exitCode = r.invoicesChargedTwice === 0 && r.successfulCharges === r.ledgerSuccesses ? 0 : 1;
   },

@@ -22,6 +22,8 @@ import {
   type DemoCustomer,
 } from './scenario.ts';
 import { buildDemoReport, type DemoReport } from './report.ts';
+import { TerminalProgress, type TerminalLike } from '../cli/progress.ts';
+import { progressBaseline, startProgressTicker } from '../testClock/progress.ts';
 
 /**
  * The main job: a year of a small merchant's subscriptions, against the built-in AsiaBill
@@ -34,10 +36,17 @@ export interface DemoOptions {
   out: (line: string) => void;
   /** Drop the demo database at the end (tests); the CLI keeps it for exploring. */
   dropAfter?: boolean;
+  /** stdout, for a live progress line when it is a terminal (quiet when piped). */
+  terminal?: TerminalLike;
 }
 
 export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
-  const { out } = opts;
+  const progress = TerminalProgress.on(opts.terminal);
+  // Permanent lines go above the progress line, which the next tick redraws.
+  const out = (line: string) => {
+    progress?.clear();
+    opts.out(line);
+  };
   const started = Date.now();
   await dropDatabase(opts.databaseUrl);
   await migrateDatabase(opts.databaseUrl);
@@ -59,9 +68,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     parts: ALL_PARTS,
     sandboxOptions: { port: 0, stateFile: undefined, notify: { delayMs: 20, retryScheduleMs: [200, 500, 1000, 2000] } },
   });
+  let ticker: { stop(): Promise<void> } | null = null;
   try {
     const ctx = engine.ctx;
     await setTestClock(ctx.db, new Date(DEMO_START));
+    if (progress) ticker = startProgressTicker(ctx.db, await progressBaseline(ctx.db), (l) => progress.update(l));
     out(`asiabill-billing demo — a year of renewals against the built-in AsiaBill sandbox (test clock)`);
     out(`database ${opts.databaseUrl}, queue prefix ${prefix}, sandbox ${engine.sandbox?.url ?? '-'}`);
     out('');
@@ -102,6 +113,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
         );
       }
     }
+    await ticker?.stop();
+    ticker = null;
+    progress?.clear();
     const report = await buildDemoReport(ctx.db, engine.sandbox ? engine.sandbox.ledger() : [], Date.now() - started);
     for (const line of report.lines) out(line);
     out('');
@@ -111,6 +125,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     out('  README.md → "Architecture" for how a renewal is charged exactly once; npm test for the proofs.');
     return report;
   } finally {
+    await ticker?.stop();
+    progress?.clear();
     await engine.close();
     await deleteQueueKeys(opts.redisUrl, prefix);
     if (opts.dropAfter) await dropDatabase(opts.databaseUrl);

@@ -230,3 +230,49 @@ export function notificationUnmatched(
 ): NewEvent {
   return { type: 'notification.unmatched', subjectType: 'notification', subjectId: notificationId, data, ...at(now) };
 }
+
+// ── merchant webhook endpoints ───────────────────────────────────────────────────────────
+
+export function webhookEndpointCreated(
+  endpoint: { id: string; url: string; eventTypes: string[] | null },
+  now: Date,
+): NewEvent {
+  return {
+    type: 'webhook_endpoint.created',
+    subjectType: 'webhook_endpoint',
+    subjectId: endpoint.id,
+    data: { url: endpoint.url, eventTypes: endpoint.eventTypes },
+    ...at(now),
+  };
+}
+
+/** Disabled by an operator (`reason: 'requested'`) or for failing too long. */
+export function webhookEndpointDisabled(
+  endpoint: { id: string; url: string },
+  reason: string,
+  data: { failingSince?: Date | null; abandonedDeliveries?: number },
+  now: Date,
+): NewEvent {
+  return {
+    type: 'webhook_endpoint.disabled',
+    subjectType: 'webhook_endpoint',
+    subjectId: endpoint.id,
+    data: {
+      url: endpoint.url,
+      reason,
+      failingSince: data.failingSince ? data.failingSince.toISOString() : null,
+      abandonedDeliveries: data.abandonedDeliveries ?? 0,
+    },
+    ...at(now),
+  };
+}
+
+export function webhookEndpointSecretRotated(endpoint: { id: string }, now: Date): NewEvent {
+  return {
+    type: 'webhook_endpoint.secret_rotated',
+    subjectType: 'webhook_endpoint',
+    subjectId: endpoint.id,
+    data: {},
+    ...at(now),
+  };
+}

@@ -14,7 +14,8 @@ export type SubjectType =
   | 'subscription'
   | 'invoice'
   | 'charge_attempt'
-  | 'notification';
+  | 'notification'
+  | 'webhook_endpoint';
 
 export interface NewEvent {
   type: string;

@@ -4,6 +4,8 @@ import type { AppContext } from '../context.ts';
 import { applyNotification, type NotificationResult } from '../renewals/applyNotification.ts';
 import { verifyReturnQuery } from '../asiabill/returnUrl.ts';
 import { errorMessage } from '../errors.ts';
+import { logRequests, httpLoggingOptions, requestContext } from './requestLog.ts';
+import { registerMetrics } from './metrics.ts';
 
 /**
  * The engine's HTTP surface. JSON bodies are taken as raw text: AsiaBill signs the exact
@@ -16,7 +18,9 @@ export interface HttpServerOptions {
 }
 
 export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  const app = Fastify({ ...httpLoggingOptions(opts.ctx.logger), bodyLimit: 256 * 1024 });
+  logRequests(app);
+  registerMetrics(app, opts.ctx);
   app.addContentTypeParser(
     ['application/json', 'text/plain', 'application/x-www-form-urlencoded'],
     { parseAs: 'string' },
@@ -28,12 +32,12 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
   app.post('/webhooks/asiabill', async (req, reply) => {
     const rawBody = typeof req.body === 'string' ? req.body : '';
     try {
-      const r = await applyNotification(opts.ctx, { headers: req.headers, rawBody });
+      const r = await applyNotification(requestContext(opts.ctx, req), { headers: req.headers, rawBody });
       const answer = notificationAnswer(r);
       return reply.code(answer.status).type('text/plain').send(answer.body);
     } catch (err) {
       // Not committed: answer non-success so AsiaBill delivers again.
-      opts.ctx.logger.error({ err: errorMessage(err) }, 'notification processing failed');
+      req.log.error({ err: errorMessage(err) }, 'notification processing failed');
       return reply.code(500).type('text/plain').send('error');
     }
   });

@@ -2,6 +2,7 @@
 export const QUEUES = {
   charge: 'charge',
   maintenance: 'maintenance',
+  webhooks: 'webhooks',
 } as const;
 
 export interface ChargeJob {
@@ -18,3 +19,12 @@ export function chargeJobId(invoiceId: string, attemptNo: number): string {
 
 export const SCAN_SCHEDULER_ID = 'scan-every';
 export const RECONCILE_SCHEDULER_ID = 'reconcile-every';
+
+/** Merchant webhooks: a periodic scan of Postgres, and one job per delivery attempt. */
+export type WebhookJob = { kind: 'scan' } | { kind: 'deliver'; deliveryId: string; attemptNo: number };
+
+export function webhookJobId(deliveryId: string, attemptNo: number): string {
+  return `webhook-${deliveryId}-${attemptNo}`;
+}
+
+export const WEBHOOK_SCAN_SCHEDULER_ID = 'webhook-scan-every';

@@ -16,6 +16,7 @@ export interface JobDeps {
 
 export async function runChargeJob(deps: JobDeps, job: ChargeJob): Promise<ChargeResult> {
   const result = await chargeInvoice(deps.ctx, job.invoiceId, { expectAttemptNo: job.attemptNo });
+  if (result.kind === 'attempted') deps.ctx.metrics?.renewalAttempted(result.status);
   // Catching up: a subscription that was behind is due again the moment it is paid. Renew it
   // right here instead of waiting for the next scan, so a backlog drains at charge speed.
   if (result.kind === 'attempted' && result.renewalDue) {

@@ -7,6 +7,8 @@ import { ValidationError } from '../../errors.ts';
 import { readTestClock } from '../../testClock/store.ts';
 import { advanceTestClock } from '../../testClock/advance.ts';
 import { parseAnchor } from '../../billing/periods.ts';
+import { TerminalProgress } from '../progress.ts';
+import { progressBaseline, startProgressTicker } from '../../testClock/progress.ts';
 
 interface AdvanceOptions extends JsonFlag {
   to?: string;
@@ -82,14 +84,25 @@ export function register(program: Command, deps: CliDeps): void {
             'not before the current test time',
             `${target.toISOString()} is before ${now.toISOString()}; the test clock only moves forward`,
           );
-        return deps.withQueues((queues) =>
-          advanceTestClock(ctx.db, queues, {
-            to: target,
-            wait: opts.wait === true,
-            stepMs,
-            timeoutMs: timeoutS * 1000,
-          }),
-        );
+        // On a terminal, --wait shows where the engine is (quiet when stdout is piped).
+        const progress = opts.wait === true ? TerminalProgress.on(deps.terminal) : null;
+        const ticker = progress
+          ? startProgressTicker(ctx.db, await progressBaseline(ctx.db), (line) => progress.update(line))
+          : null;
+        try {
+          return await deps.withQueues((queues) =>
+            advanceTestClock(ctx.db, queues, {
+              to: target,
+              wait: opts.wait === true,
+              stepMs,
+              timeoutMs: timeoutS * 1000,
+            }),
+          );
+        } finally {
+          await ticker?.stop();
+          if (opts.json === true) progress?.clear();
+          else progress?.finish();
+        }
       });
       emit(
         deps.out,

@@ -9,6 +9,8 @@ import { register as registerSubscriptions } from './subscriptions.ts';
 import { register as registerClock } from './clock.ts';
 import { register as registerRun } from './run.ts';
 import { register as registerSandbox } from './sandbox.ts';
+import { register as registerWebhookEndpoints } from './webhookEndpoints.ts';
+import { register as registerEvents } from './events.ts';
 
 export type RegisterCommands = (program: Command, deps: CliDeps) => void;
 
@@ -24,6 +26,8 @@ export const COMMAND_GROUPS: RegisterCommands[] = [
   registerPaymentMethods,
   registerSubscriptions,
   registerClock,
+  registerWebhookEndpoints,
+  registerEvents,
   registerRun,
   registerSandbox,
 ];

@@ -7,7 +7,7 @@ export function register(program: Command, deps: CliDeps): void {
   program
     .command('run')
     .description(
-      'run the whole engine in one process: HTTP server, scheduler, charge worker, reconciler (and the AsiaBill sandbox when no credentials are set)',
+      'run the whole engine in one process: HTTP server, scheduler, charge worker, reconciler, merchant webhook delivery (and the AsiaBill sandbox when no credentials are set)',
     )
     .action(async () => {
       const { engine } = await runProcess('billing', ALL_PARTS, deps.config());

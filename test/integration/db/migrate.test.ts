@@ -27,6 +27,9 @@ describe('db migrate', () => {
       'plans',
       'subscriptions',
       'test_clock',
+      'webhook_attempts',
+      'webhook_deliveries',
+      'webhook_endpoints',
     ]);
   });
 });
