@@ -67,6 +67,10 @@ describe('billing run', () => {
       // The built-in sandbox answers on its port (it verifies signatures: an unsigned call is refused).
       const sandbox = await fetch(`http://127.0.0.1:${sandboxPort}/V2022-03/sessionToken`, { method: 'POST' });
       expect(sandbox.status).toBeLessThan(500);
+      // Prometheus metrics, with the process metrics a real process adds.
+      const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      expect(metrics).toContain('billing_renewals_attempted_total 0');
+      expect(metrics).toContain('billing_process_cpu_user_seconds_total');
 
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
