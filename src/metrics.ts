@@ -66,7 +66,7 @@ export class EngineMetrics {
    * them, not the many engines a test run starts.
    */
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    if (opts.defaultMetrics === true) collectDefaultMetrics({ register: this.registry, prefix: 'billing_process_' });
+    if (opts.defaultMetrics === true) collectDefaultMetrics({ register: this.registry, prefix: 'billing_' });
   }
 
   /** One line per charge job result (renewals/jobs.ts). */
