@@ -60,8 +60,13 @@ export class EngineMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * `defaultMetrics` adds prom-client's process metrics (CPU, memory, event-loop lag, GC). They
+   * install observers that outlive the engine, so only real processes (src/process.ts) ask for
+   * them, not the many engines a test run starts.
+   */
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'billing_process_' });
+    if (opts.defaultMetrics === true) collectDefaultMetrics({ register: this.registry, prefix: 'billing_' });
   }
 
   /** One line per charge job result (renewals/jobs.ts). */

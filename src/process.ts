@@ -2,6 +2,7 @@ import { loadConfig, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { startEngine, type Engine, type EngineParts } from './engine.ts';
 import { errorMessage } from './errors.ts';
+import { EngineMetrics } from './metrics.ts';
 
 /**
  * Shared main() for `billing run` and workers/*.ts: load config, start the chosen parts, and
@@ -13,7 +14,12 @@ export async function runProcess(
   config: Config = loadConfig(process.env),
 ): Promise<{ engine: Engine; logger: Logger }> {
   const logger = createLogger({ level: config.logLevel, name });
-  const engine = await startEngine({ config, logger, parts });
+  const engine = await startEngine({
+    config,
+    logger,
+    parts,
+    overrides: { metrics: new EngineMetrics({ defaultMetrics: true }) },
+  });
   logger.info({ parts, clock: config.clock, gateway: config.gateway.kind, httpUrl: engine.httpUrl }, `${name} ready`);
   let stopping = false;
   const stop = (signal: string) => {

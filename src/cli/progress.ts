@@ -21,7 +21,9 @@ export class TerminalProgress {
   }
 
   update(text: string): void {
-    const width = Math.max(20, (this.term.columns ?? 80) - 1);
+    // A pseudo-terminal without a size reports 0 columns: assume 80 then.
+    const columns = this.term.columns && this.term.columns > 0 ? this.term.columns : 80;
+    const width = Math.max(20, columns - 1);
     this.term.write(`\r${text.length > width ? text.slice(0, width) : text}${ERASE_LINE}`);
     this.shown = true;
   }

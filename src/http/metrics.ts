@@ -19,7 +19,7 @@ import { errorMessage } from '../errors.ts';
 export const NOTIFICATION_ROUTE = '/webhooks/asiabill';
 
 export function registerMetrics(app: FastifyInstance, ctx: AppContext): void {
-  const metrics = ctx.metrics ?? new EngineMetrics({ defaultMetrics: false });
+  const metrics = ctx.metrics ?? new EngineMetrics();
   const gauges = stateGauges(metrics.registry);
 
   // Notifications by result, from the status the notification route answered with.

@@ -100,6 +100,10 @@ describe('billing run', () => {
       const good = await signed('12H4567r', 'PROCESS-TEST-2');
       expect(good).toMatchObject({ status: 200, body: { code: '00000' } });
       expect(good.body.data).toMatchObject({ sessionToken: expect.any(String) });
+      // Prometheus metrics, with the process metrics a real process adds.
+      const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      expect(metrics).toContain('billing_renewals_attempted_total 0');
+      expect(metrics).toContain('billing_process_cpu_user_seconds_total');
 
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
