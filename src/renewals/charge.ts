@@ -133,9 +133,13 @@ export async function chargeInvoice(
       outcome = { status: 'unknown', orderInfo: errorMessage(err).slice(0, 500) };
     } else if ((err instanceof AsiabillApiError && err.refusedBeforeProcessing) || err instanceof ValidationError) {
       // A request-level (L000x) or parameter (P000x) refusal, or a request we refused to send:
-      // definitely not charged, but not the card's fault either. It counts as a failed
-      // attempt so a persistent misconfiguration ends in dunning, not a hot loop.
-      outcome = { status: 'failed', orderInfo: errorMessage(err).slice(0, 500), declineCode: err.code };
+      // definitely not charged, and not the card's fault: a merchant-side fault, never a
+      // decline. The invoice is parked with back-off (dunning/invoiceDunning.ts parkRefused).
+      outcome = { status: 'not_charged', orderInfo: errorMessage(err).slice(0, 500), refusalCode: err.code };
+      log.error(
+        { code: err.code, err: errorMessage(err) },
+        'gateway refusing: charge refused before processing (merchant-side fault); invoice parked',
+      );
     } else if (err instanceof AsiabillApiError) {
       // Any other code (S0001 "api request error", or one we have never seen) does not say
       // whether the order was processed: reconcile it like a lost response.

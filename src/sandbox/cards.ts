@@ -9,6 +9,8 @@
  * | 4000000000000002   | Generic decline: "D0005 Do not honor"                                       |
  * | 4000002500003155   | 3-D Secure: InitRecurring / one-off → pending + redirectUrl; completing the |
  * |                    | challenge finalises it. Recurring on it succeeds without a challenge.       |
+ * | 4000002760003184   | 3-D Secure always: every charge, Recurring renewals included, answers       |
+ * |                    | pending + redirectUrl until the challenge is completed.                     |
  * | 4000000000000341   | Approves the first InitRecurring, then declines every later charge          |
  * |                    | ("D0005 Do not honor") — a card that dies after sign-up.                    |
  * | 4000000000000119   | No response: recorded as success and notified, but the HTTP connection is   |
@@ -28,6 +30,7 @@ export type CardBehaviour =
   | 'stolen'
   | 'generic_decline'
   | 'three_ds'
+  | 'three_ds_always'
   | 'init_then_decline'
   | 'no_response'
   | 'invalid_number';
@@ -38,6 +41,7 @@ export const TEST_CARDS: Readonly<Record<string, CardBehaviour>> = Object.freeze
   '4000000000009987': 'stolen',
   '4000000000000002': 'generic_decline',
   '4000002500003155': 'three_ds',
+  '4000002760003184': 'three_ds_always',
   '4000000000000341': 'init_then_decline',
   '4000000000000119': 'no_response',
 });

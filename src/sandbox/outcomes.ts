@@ -38,6 +38,9 @@ export function decide(
       return tokenType === 'Recurring'
         ? approve
         : { status: 'pending', orderInfo: ORDER_INFO.threeDsRequired, challenge: true, dropResponse: false };
+    case 'three_ds_always':
+      // An issuer that wants the cardholder even on merchant-initiated renewals.
+      return { status: 'pending', orderInfo: ORDER_INFO.threeDsRequired, challenge: true, dropResponse: false };
     case 'init_then_decline':
       return tokenType === 'InitRecurring' && !methodAlreadyCharged ? approve : decline(ORDER_INFO.doNotHonor);
     case 'no_response':

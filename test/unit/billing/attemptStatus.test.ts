@@ -3,9 +3,10 @@ import fc from 'fast-check';
 import { canTransition, type AttemptStatus } from '../../../src/billing/attemptStatus.ts';
 import { classifyDecline } from '../../../src/billing/declines.ts';
 import { isDuplicateOrder } from '../../../src/asiabill/codes.ts';
-import { nextDunningStep, RETRY_DELAYS_MS } from '../../../src/billing/dunning.ts';
+import { nextDunningStep, HOUR_MS } from '../../../src/billing/dunning.ts';
+import { DEFAULT_DUNNING_POLICY } from '../../../src/billing/dunningPolicy.ts';
 
-const ALL: AttemptStatus[] = ['started', 'unknown', 'pending', 'succeeded', 'failed', 'not_charged'];
+const ALL: AttemptStatus[] = ['started', 'unknown', 'pending', 'succeeded', 'failed', 'not_charged', 'abandoned'];
 
 /** Folds a sequence of reported outcomes the way applyOutcome does. */
 function fold(start: AttemptStatus, reports: AttemptStatus[]): AttemptStatus {
@@ -58,15 +59,26 @@ describe('decline classification', () => {
   });
 });
 
-describe('fixed dunning schedule', () => {
+describe('default dunning schedule', () => {
   const now = new Date('2027-01-01T00:00:00Z');
+  const P = DEFAULT_DUNNING_POLICY;
+  // Hand-made from the documented default: 1, 3 and 5 days after each failure, 4 attempts.
+  const EXPECTED_DELAY_DAYS = [1, 3, 5];
   it('retries soft declines on the schedule, then gives up', () => {
-    RETRY_DELAYS_MS.forEach((d, i) => {
-      expect(nextDunningStep(i + 1, 'soft', now)).toEqual({ action: 'retry', at: new Date(now.getTime() + d) });
+    expect(EXPECTED_DELAY_DAYS).toHaveLength(3);
+    EXPECTED_DELAY_DAYS.forEach((d, i) => {
+      expect(nextDunningStep(P, { failedAttempts: i + 1, firstFailureAt: now }, 'soft_decline', now)).toEqual({
+        action: 'retry',
+        at: new Date(now.getTime() + d * 24 * HOUR_MS),
+      });
     });
-    expect(nextDunningStep(RETRY_DELAYS_MS.length + 1, 'soft', now).action).toBe('exhausted');
+    expect(nextDunningStep(P, { failedAttempts: 4, firstFailureAt: now }, 'soft_decline', now).action).toBe(
+      'exhausted',
+    );
   });
   it('never retries a hard decline', () => {
-    expect(nextDunningStep(1, 'hard', now).action).toBe('exhausted');
+    expect(nextDunningStep(P, { failedAttempts: 1, firstFailureAt: now }, 'hard_decline', now).action).not.toBe(
+      'retry',
+    );
   });
 });
