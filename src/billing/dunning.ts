@@ -43,12 +43,14 @@ export function nextDunningStep(
   now: Date,
 ): DunningDecision {
   const ends = dunningEndsAt(policy, state.firstFailureAt);
-  if (now.getTime() >= ends.getTime()) return { action: 'exhausted', finalAction: policy.finalAction, reason: 'max_days' };
+  if (now.getTime() >= ends.getTime())
+    return { action: 'exhausted', finalAction: policy.finalAction, reason: 'max_days' };
   if (outcomeClass === 'hard_decline') return { action: 'await_payment_method', until: ends };
   if (state.failedAttempts >= policy.maxAttempts)
     return { action: 'exhausted', finalAction: policy.finalAction, reason: 'max_attempts' };
   const at = new Date(now.getTime() + retryDelayMs(policy, state.failedAttempts));
-  if (at.getTime() >= ends.getTime()) return { action: 'exhausted', finalAction: policy.finalAction, reason: 'max_days' };
+  if (at.getTime() >= ends.getTime())
+    return { action: 'exhausted', finalAction: policy.finalAction, reason: 'max_days' };
   return { action: 'retry', at };
 }
 

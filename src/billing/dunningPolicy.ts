@@ -57,7 +57,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function intIn(field: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
-    throw new ValidationError(field, `integer ${min}..${max}`, `${JSON.stringify(v)} is not an integer from ${min} to ${max}`);
+    throw new ValidationError(
+      field,
+      `integer ${min}..${max}`,
+      `${JSON.stringify(v)} is not an integer from ${min} to ${max}`,
+    );
   }
   return v;
 }
@@ -81,21 +85,29 @@ export function parseDunningOverride(raw: unknown, field = 'dunning'): DunningPo
         `1..${MAX_ATTEMPTS_LIMIT} delays`,
         'must be a non-empty list of hours',
       );
-    out.retryDelayHours = v.map((h, i) =>
-      intIn(`${field}.retryDelayHours[${i}]`, h, 1, MAX_DUNNING_DAYS_LIMIT * 24),
-    );
+    out.retryDelayHours = v.map((h, i) => intIn(`${field}.retryDelayHours[${i}]`, h, 1, MAX_DUNNING_DAYS_LIMIT * 24));
   }
-  if (raw.maxAttempts !== undefined) out.maxAttempts = intIn(`${field}.maxAttempts`, raw.maxAttempts, 1, MAX_ATTEMPTS_LIMIT);
+  if (raw.maxAttempts !== undefined)
+    out.maxAttempts = intIn(`${field}.maxAttempts`, raw.maxAttempts, 1, MAX_ATTEMPTS_LIMIT);
   if (raw.maxDays !== undefined) out.maxDays = intIn(`${field}.maxDays`, raw.maxDays, 1, MAX_DUNNING_DAYS_LIMIT);
   if (raw.finalAction !== undefined) {
     const v = raw.finalAction;
     const found = FINAL_ACTIONS.find((a) => a === v);
     if (!found)
-      throw new ValidationError(`${field}.finalAction`, 'enum', `${JSON.stringify(v)} is not one of ${FINAL_ACTIONS.join(', ')}`);
+      throw new ValidationError(
+        `${field}.finalAction`,
+        'enum',
+        `${JSON.stringify(v)} is not one of ${FINAL_ACTIONS.join(', ')}`,
+      );
     out.finalAction = found;
   }
   if (raw.actionDeadlineHours !== undefined)
-    out.actionDeadlineHours = intIn(`${field}.actionDeadlineHours`, raw.actionDeadlineHours, 1, MAX_ACTION_DEADLINE_HOURS);
+    out.actionDeadlineHours = intIn(
+      `${field}.actionDeadlineHours`,
+      raw.actionDeadlineHours,
+      1,
+      MAX_ACTION_DEADLINE_HOURS,
+    );
   if (raw.payLinkHours !== undefined)
     out.payLinkHours = intIn(`${field}.payLinkHours`, raw.payLinkHours, 1, MAX_ACTION_DEADLINE_HOURS);
   return out;
