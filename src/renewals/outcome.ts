@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { chargeAttempts, invoices, paymentMethods, subscriptions } from '../db/schema.ts';
 import { canTransition, type AttemptStatus } from '../billing/attemptStatus.ts';
@@ -11,13 +11,10 @@ import {
   chargeOutcome,
   chargeSucceeded,
   invoicePaid,
-  invoicePaymentFailed,
-  invoiceRequiresAction,
-  invoiceUncollectible,
   subscriptionTransition,
   type ChargeEventKind,
 } from '../events/builders.ts';
-import { lockAttemptChain, type AttemptChain, type InvoiceRow, type SubscriptionRow } from '../db/locks.ts';
+import { lockAttemptChain, type AttemptChain } from '../db/locks.ts';
 import { isBillable, isPayable } from '../billing/subscriptionStatus.ts';
 
 /**
