@@ -15,6 +15,7 @@ import { runChargeJob, runMaintenanceJob, type JobDeps } from './renewals/jobs.t
 import { buildHttpServer } from './http/server.ts';
 import { startSandbox, type Sandbox } from './sandbox/index.ts';
 import { errorMessage } from './errors.ts';
+import { checkStoredDunningPolicies } from './dunning/planPolicy.ts';
 
 /**
  * Starts any combination of the engine's parts in this process. `billing run` starts them
@@ -73,6 +74,15 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     gateway: opts.overrides?.gateway ?? gatewayFromConfig(config, logger),
     ...opts.overrides,
   });
+  if (parts.charge || parts.scheduler) {
+    // A bad dunning policy is refused at start, not discovered at the first failed renewal.
+    try {
+      await checkStoredDunningPolicies(ctx);
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+  }
   const queues = openQueues(config.redisUrl, config.queuePrefix);
   const deps: JobDeps = { ctx, enqueueCharge: (j) => queues.enqueueCharge(j) };
   const workers: Worker[] = [];

@@ -13,6 +13,9 @@
  * |                    | pending + redirectUrl until the challenge is completed.                     |
  * | 4000000000000341   | Approves the first InitRecurring, then declines every later charge          |
  * |                    | ("D0005 Do not honor") — a card that dies after sign-up.                    |
+ * | 4000000000003204   | Recovers: approves InitRecurring; each renewal is declined twice           |
+ * |                    | ("D0051 Insufficient funds") and approved on the third try.                 |
+ * | 5500000000004105   | Mastercard that approves InitRecurring and soft-declines every later charge |
  * | 4000000000000119   | No response: recorded as success and notified, but the HTTP connection is   |
  * |                    | destroyed before any answer (the client sees an unknown outcome).           |
  * | any other Luhn-valid 13–19 digits | Approved                                                     |
@@ -32,6 +35,8 @@ export type CardBehaviour =
   | 'three_ds'
   | 'three_ds_always'
   | 'init_then_decline'
+  | 'decline_twice'
+  | 'init_then_soft_decline'
   | 'no_response'
   | 'invalid_number';
 
@@ -43,6 +48,8 @@ export const TEST_CARDS: Readonly<Record<string, CardBehaviour>> = Object.freeze
   '4000002500003155': 'three_ds',
   '4000002760003184': 'three_ds_always',
   '4000000000000341': 'init_then_decline',
+  '4000000000003204': 'decline_twice',
+  '5500000000004105': 'init_then_soft_decline',
   '4000000000000119': 'no_response',
 });
 
