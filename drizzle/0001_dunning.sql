@@ -3,6 +3,7 @@ ALTER TABLE "invoices" DROP CONSTRAINT "invoices_status_ck";--> statement-breakp
 ALTER TABLE "charge_attempts" ADD COLUMN "payment_method_id" text;--> statement-breakpoint
 ALTER TABLE "charge_attempts" ADD COLUMN "kind" text DEFAULT 'charge' NOT NULL;--> statement-breakpoint
 ALTER TABLE "charge_attempts" ADD COLUMN "outcome_class" text;--> statement-breakpoint
+ALTER TABLE "charge_attempts" ADD COLUMN "reattempt" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "invoices" ADD COLUMN "first_failed_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "invoices" ADD COLUMN "dunning_ends_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "invoices" ADD COLUMN "refusal_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint

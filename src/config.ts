@@ -42,6 +42,13 @@ const schema = z.object({
   BILLING_SCAN_INTERVAL_MS: positiveInt.default(60_000),
   BILLING_SCAN_BATCH: positiveInt.default(500),
   BILLING_INCOMPLETE_EXPIRY_HOURS: positiveInt.default(23),
+  /** Visa reattempts per card in 30 days: 15, or up to 20 under a Visa agreement (billing/networkCaps.ts). */
+  BILLING_VISA_RETRY_CAP: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be 1..20 (Visa allows at most 20 reattempts per card in 30 days)')
+    .max(20, 'must be 1..20 (Visa allows at most 20 reattempts per card in 30 days)')
+    .default(15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -75,6 +82,8 @@ export interface Config {
   scanIntervalMs: number;
   scanBatch: number;
   incompleteExpiryHours: number;
+  /** Visa merchant-initiated reattempts allowed per card in 30 days (15, up to 20). */
+  visaRetryCap: number;
   logLevel: string;
 }
 
@@ -157,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scanIntervalMs: e.BILLING_SCAN_INTERVAL_MS,
     scanBatch: e.BILLING_SCAN_BATCH,
     incompleteExpiryHours: e.BILLING_INCOMPLETE_EXPIRY_HOURS,
+    visaRetryCap: e.BILLING_VISA_RETRY_CAP,
     logLevel: e.LOG_LEVEL,
   };
 }

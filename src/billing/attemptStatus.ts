@@ -56,3 +56,6 @@ export function isOpen(s: AttemptStatus): boolean {
 /** `charge`: confirmCharge with the stored card; `pay_link`: a hosted checkout the customer pays. */
 export const ATTEMPT_KINDS = ['charge', 'pay_link'] as const;
 export type AttemptKind = (typeof ATTEMPT_KINDS)[number];
+
+/** The issuer (or the customer, by not acting) said no: a later attempt on the invoice is a reattempt. */
+export const DECLINED_ATTEMPT_STATUSES: readonly AttemptStatus[] = ['failed', 'abandoned'];

@@ -230,6 +230,8 @@ export const chargeAttempts = pgTable(
     kind: text('kind').$type<AttemptKind>().notNull().default('charge'),
     /** Outcome class (billing/outcomeClasses.ts) once definite. */
     outcomeClass: text('outcome_class').$type<OutcomeClass>(),
+    /** A merchant-initiated reattempt after a decline on this invoice: counts toward card-network caps. */
+    reattempt: boolean('reattempt').notNull().default(false),
   },
   (t) => [
     uniqueIndex('charge_attempts_invoice_attempt_uq').on(t.invoiceId, t.attemptNo),
