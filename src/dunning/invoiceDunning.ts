@@ -36,7 +36,11 @@ async function countedFailures(tx: Tx, invoiceId: string): Promise<number> {
     .select({ n: sql<number>`count(*)::int` })
     .from(chargeAttempts)
     .where(
-      and(eq(chargeAttempts.invoiceId, invoiceId), inArray(chargeAttempts.outcomeClass, [...COUNTS_TOWARD_DUNNING])),
+      and(
+        eq(chargeAttempts.invoiceId, invoiceId),
+        eq(chargeAttempts.kind, 'charge'),
+        inArray(chargeAttempts.outcomeClass, [...COUNTS_TOWARD_DUNNING]),
+      ),
     );
   return r[0]?.n ?? 0;
 }

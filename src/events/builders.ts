@@ -70,6 +70,16 @@ export function subscriptionCancelScheduled(sub: Sub, periodEnd: Date, now: Date
   };
 }
 
+export function subscriptionPaymentMethodUpdated(sub: Sub, from: string, to: string, now: Date): NewEvent {
+  return {
+    type: 'subscription.payment_method_updated',
+    subjectType: 'subscription',
+    subjectId: sub.id,
+    data: { from, to },
+    ...at(now),
+  };
+}
+
 // ── invoices ─────────────────────────────────────────────────────────────────────────────
 
 export function invoiceCreated(

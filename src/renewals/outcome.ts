@@ -181,7 +181,8 @@ async function applySuccess(
     .where(eq(chargeAttempts.id, attempt.id));
   emit(chargeSucceeded(attempt, invoice.id, outcome.tradeNo ?? null, source, now));
 
-  if (attempt.tokenType === 'InitRecurring' && outcome.tradeNo) {
+  // A pay link is paid on AsiaBill's page, not with the stored card: it sets up no mandate.
+  if (attempt.tokenType === 'InitRecurring' && attempt.kind === 'charge' && outcome.tradeNo) {
     await tx
       .update(paymentMethods)
       .set({ mandateTradeNo: outcome.tradeNo })

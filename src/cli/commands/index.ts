@@ -9,6 +9,8 @@ import { register as registerSubscriptions } from './subscriptions.ts';
 import { register as registerClock } from './clock.ts';
 import { register as registerRun } from './run.ts';
 import { register as registerSandbox } from './sandbox.ts';
+import { register as registerInvoices } from './invoices.ts';
+import { register as registerDunning } from './dunning.ts';
 
 export type RegisterCommands = (program: Command, deps: CliDeps) => void;
 
@@ -23,6 +25,8 @@ export const COMMAND_GROUPS: RegisterCommands[] = [
   registerCustomers,
   registerPaymentMethods,
   registerSubscriptions,
+  registerInvoices,
+  registerDunning,
   registerClock,
   registerRun,
   registerSandbox,

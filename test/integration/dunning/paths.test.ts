@@ -5,6 +5,9 @@ import { setPlanDunningPolicy } from '../../../src/dunning/planPolicy.ts';
 import { applyOutcome } from '../../../src/renewals/outcome.ts';
 import { reconcileAttempt } from '../../../src/renewals/reconcile.ts';
 import type { AsiabillGateway } from '../../../src/asiabill/types.ts';
+import { addCardPaymentMethod } from '../../../src/customers/paymentMethods.ts';
+import { updatePaymentMethod } from '../../../src/subscriptions/updatePaymentMethod.ts';
+import { createPayLink } from '../../../src/invoices/payLink.ts';
 import { startTestEngine, makePlan, subscribe, CARDS, DAY_MS, type TestEngine } from '../../support/engine.ts';
 
 /** Dunning paths on the test clock against the sandbox (issue 8 "Done when"). */
@@ -256,5 +259,104 @@ describe('dunning paths', () => {
           .where(and(eq(invoices.id, renewal!.id)))
       )[0]?.status,
     ).toBe('requires_action');
+  });
+
+  it('a card update recovers at once (InitRecurring on the new card) and later renewals use it', async () => {
+    const plan = await makePlan(t.ctx, { interval: 'month' });
+    const r = await subscribe(t.ctx, plan, CARD.approveThenDecline);
+    const s0 = await sub(r.subscriptionId);
+    await t.advanceTo(s0.currentPeriodEnd);
+    expect((await sub(r.subscriptionId)).status).toBe('past_due');
+    const newCard = await addCardPaymentMethod(t.ctx, {
+      customerId: s0.customerId,
+      cardNumber: CARD.success,
+      expMonth: '12',
+      expYear: '2035',
+      cvc: '123',
+    });
+    const u = await updatePaymentMethod(t.ctx, r.subscriptionId, newCard.id);
+    expect(u.retried?.charge.kind === 'attempted' && u.retried.charge.tokenType).toBe('InitRecurring');
+    expect(u.retried?.charge.kind === 'attempted' && u.retried.charge.status).toBe('succeeded');
+    const s1 = await sub(r.subscriptionId);
+    expect(s1.status).toBe('active');
+    expect(s1.anchor.getTime()).toBe(s0.anchor.getTime());
+    expect(s1.paymentMethodId).toBe(newCard.id);
+    await t.advanceTo(new Date(s1.currentPeriodEnd.getTime() + HOUR_MS));
+    const invs = await invoicesOf(r.subscriptionId);
+    expect(invs.map((i) => i.status)).toEqual(['paid', 'paid', 'paid']);
+    const last = await attemptsOf(invs[2]!.id);
+    expect(last.map((a) => `${a.tokenType}:${a.status}:${a.paymentMethodId}`)).toEqual([
+      `Recurring:succeeded:${newCard.id}`,
+    ]);
+  });
+
+  it('a pay link and an automatic retry on one invoice: the retry waits while the link is open; one charge kept', async () => {
+    const plan = await makePlan(t.ctx, { interval: 'month' });
+    const r = await subscribe(t.ctx, plan, CARD.approveThenDecline);
+    const s0 = await sub(r.subscriptionId);
+    await t.advanceTo(s0.currentPeriodEnd);
+    const [, renewal] = await invoicesOf(r.subscriptionId);
+    // A day after the failure (the outcome time is the period end plus the call's real duration).
+    expect(renewal!.nextAttemptAt!.getTime() - (s0.currentPeriodEnd.getTime() + DAY_MS)).toBeLessThan(60_000);
+    const link = await createPayLink(t.ctx, renewal!.id);
+    expect(link.url).toMatch(/^http/);
+    // A second link, a manual retry or a void while it is open are refused or skipped.
+    await expect(createPayLink(t.ctx, renewal!.id)).rejects.toThrow(/in flight/);
+    // The automatic retry that was due a day later waits.
+    await t.advanceTo(await later(DAY_MS + HOUR_MS));
+    expect((await attemptsOf(renewal!.id)).map((a) => `${a.kind}:${a.status}`)).toEqual([
+      'charge:failed',
+      'pay_link:pending',
+    ]);
+    // The customer pays on AsiaBill's page; its notification settles the invoice.
+    await t.engine.sandbox!.completeThreeDS(link.orderNo, 'success');
+    await until(async () => (await sub(r.subscriptionId)).status === 'active');
+    expect((await sub(r.subscriptionId)).status).toBe('active');
+    await t.advanceTo(await later(5 * DAY_MS));
+    const atts = await attemptsOf(renewal!.id);
+    expect(atts.map((a) => `${a.kind}:${a.status}`)).toEqual(['charge:failed', 'pay_link:succeeded']);
+    const kept = t.engine
+      .sandbox!.ledger()
+      .filter((l) => l.orderNo.startsWith(`${renewal!.id}-`) && l.status === 'success');
+    expect(kept).toHaveLength(1);
+    expect((await t.ctx.db.select().from(invoices).where(eq(invoices.id, renewal!.id)))[0]?.status).toBe('paid');
+  });
+
+  it('a pay link left unpaid expires at its deadline and automatic retries resume', async () => {
+    const plan = await makePlan(t.ctx, { interval: 'month' });
+    await setPlanDunningPolicy(t.ctx, plan, { payLinkHours: 24 });
+    const r = await subscribe(t.ctx, plan, CARD.approveThenDecline);
+    const s0 = await sub(r.subscriptionId);
+    await t.advanceTo(s0.currentPeriodEnd);
+    const [, renewal] = await invoicesOf(r.subscriptionId);
+    await createPayLink(t.ctx, renewal!.id, 'Alipay');
+    await t.advanceTo(await later(2 * DAY_MS));
+    const atts = await attemptsOf(renewal!.id);
+    expect(atts.map((a) => `${a.kind}:${a.status}`)).toEqual(['charge:failed', 'pay_link:abandoned', 'charge:failed']);
+    // The abandoned link did not count as a dunning attempt.
+    const types = await eventTypes([renewal!.id]);
+    expect(types).toContain('invoice.action_expired');
+    expect((await sub(r.subscriptionId)).status).toBe('past_due');
+  });
+
+  it('two successes for one invoice (3-D Secure completed late after a pay link was paid) are recorded loudly', async () => {
+    const plan = await makePlan(t.ctx, { interval: 'week' });
+    const subId = await subscribeThreeDS(plan);
+    const s0 = await sub(subId);
+    await t.advanceTo(s0.currentPeriodEnd);
+    const [, renewal] = await invoicesOf(subId);
+    const [threeDS] = await attemptsOf(renewal!.id);
+    // The 3-D Secure deadline passes (abandoned); the retry is due a day later — pay by link first.
+    await t.advanceTo(await later(72 * HOUR_MS + HOUR_MS), { stepMs: HOUR_MS });
+    expect((await attemptsOf(renewal!.id))[0]?.status).toBe('abandoned');
+    const link = await createPayLink(t.ctx, renewal!.id);
+    await t.engine.sandbox!.completeThreeDS(link.orderNo, 'success');
+    await until(async () => (await sub(subId)).status === 'active');
+    // The customer now also finishes the old 3-D Secure challenge: money moved twice.
+    await t.engine.sandbox!.completeThreeDS(threeDS!.orderNo, 'success');
+    await until(async () => (await eventTypes([threeDS!.id])).includes('charge.duplicate_detected'));
+    expect(await eventTypes([threeDS!.id])).toContain('charge.duplicate_detected');
+    const succeeded = (await attemptsOf(renewal!.id)).filter((a) => a.status === 'succeeded');
+    expect(succeeded).toHaveLength(1);
   });
 });
