@@ -67,7 +67,7 @@ async function closeCustomerAction(ctx: AppContext, invoiceId: string, now: Date
       .from(chargeAttempts)
       .where(and(eq(chargeAttempts.invoiceId, invoiceId), inArray(chargeAttempts.status, [...OPEN_ATTEMPT_STATUSES])))
   )[0];
-  if (!open || open.status !== 'pending') {
+  if (open?.status !== 'pending') {
     // Nothing waits on the customer any more (settled meanwhile, or an attempt the reconciler
     // owns): the deadline has no object.
     await ctx.db.update(invoices).set({ actionDeadline: null }).where(eq(invoices.id, invoiceId));
