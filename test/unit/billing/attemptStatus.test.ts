@@ -82,3 +82,20 @@ describe('default dunning schedule', () => {
     );
   });
 });
+
+describe('not_charged and abandoned (issue 8)', () => {
+  // Hand-made: who may become not_charged (the gateway never had it) and abandoned (deadline passed).
+  const NOT_CHARGED_FROM: AttemptStatus[] = ['started', 'unknown'];
+  const ABANDONED_FROM: AttemptStatus[] = ['pending'];
+  it('only an attempt nobody heard back about can be declared not_charged; never a pending one', () => {
+    expect(ALL).toHaveLength(7);
+    for (const from of ALL) expect(canTransition(from, 'not_charged')).toBe(NOT_CHARGED_FROM.includes(from));
+    expect(canTransition('pending', 'not_charged')).toBe(false);
+  });
+  it('only a pending attempt can be abandoned, and a later success still beats it', () => {
+    for (const from of ALL) expect(canTransition(from, 'abandoned')).toBe(ABANDONED_FROM.includes(from));
+    expect(canTransition('abandoned', 'succeeded')).toBe(true);
+    expect(canTransition('abandoned', 'failed')).toBe(false);
+    expect(canTransition('abandoned', 'pending')).toBe(false);
+  });
+});
