@@ -46,6 +46,13 @@ const schema = z.object({
   BILLING_WEBHOOK_RETRY_BASE_MS: positiveInt.default(60_000),
   BILLING_WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
   BILLING_WEBHOOK_CONCURRENCY: positiveInt.default(8),
+  /** Visa reattempts per card in 30 days: 15, or up to 20 under a Visa agreement (billing/networkCaps.ts). */
+  BILLING_VISA_RETRY_CAP: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be 1..20 (Visa allows at most 20 reattempts per card in 30 days)')
+    .max(20, 'must be 1..20 (Visa allows at most 20 reattempts per card in 30 days)')
+    .default(15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -81,6 +88,8 @@ export interface Config {
   incompleteExpiryHours: number;
   /** Merchant webhook delivery (src/events/deliveryPolicy.ts holds the fixed policy numbers). */
   webhooks: WebhookConfig;
+  /** Visa merchant-initiated reattempts allowed per card in 30 days (15, up to 20). */
+  visaRetryCap: number;
   logLevel: string;
 }
 
@@ -180,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.BILLING_WEBHOOK_TIMEOUT_MS,
       concurrency: e.BILLING_WEBHOOK_CONCURRENCY,
     },
+    visaRetryCap: e.BILLING_VISA_RETRY_CAP,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -17,6 +17,7 @@ import { startSandbox, type Sandbox } from './sandbox/index.ts';
 import { errorMessage } from './errors.ts';
 import { EngineMetrics, instrumentGateway } from './metrics.ts';
 import { startWebhookWorker, type WebhookWorker } from './events/worker.ts';
+import { checkStoredDunningPolicies } from './dunning/planPolicy.ts';
 
 /**
  * Starts any combination of the engine's parts in this process. `billing run` starts them
@@ -81,6 +82,15 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     gateway: instrumentGateway(opts.overrides?.gateway ?? gatewayFromConfig(config, logger), metrics),
     metrics,
   });
+  if (parts.charge || parts.scheduler) {
+    // A bad dunning policy is refused at start, not discovered at the first failed renewal.
+    try {
+      await checkStoredDunningPolicies(ctx);
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+  }
   const queues = openQueues(config.redisUrl, config.queuePrefix);
   const deps: JobDeps = { ctx, enqueueCharge: (j) => queues.enqueueCharge(j) };
   // Every log line a job writes carries its job id (pino child logger on the job's context).

@@ -13,7 +13,7 @@ import { AsiabillApiError } from './asiabill/errors.ts';
  * scrape each (charge workers have no HTTP server: run them with `billing run` parts, or sum
  * the gauges, which come from Postgres and are the same everywhere).
  */
-export type RenewalOutcomeLabel = 'succeeded' | 'failed' | 'pending' | 'unknown' | 'not_charged';
+export type RenewalOutcomeLabel = 'succeeded' | 'failed' | 'pending' | 'unknown' | 'not_charged' | 'abandoned';
 
 export class EngineMetrics {
   readonly registry = new Registry();

@@ -203,6 +203,10 @@ export interface AsiabillGateway {
   createCustomer(input: CreateCustomerInput): Promise<Customer>;
   createPaymentMethod(input: CreatePaymentMethodInput): Promise<PaymentMethod>;
   getPaymentMethod(customerPaymentMethodId: string): Promise<PaymentMethod>;
+  /** Hosted checkout (card on AsiaBill's page) — pay links. Optional so narrow test doubles stay valid. */
+  checkoutPayment?(req: CheckoutPaymentRequest): Promise<CheckoutPaymentResult>;
+  /** Hosted checkout straight to a local method (Alipay, iDEAL…) — pay links. */
+  localPayment?(req: CheckoutPaymentRequest): Promise<CheckoutPaymentResult>;
 }
 
 /** Typed gateway notification, parsed from a verified `{type, data}` body. */

@@ -35,11 +35,29 @@ export function parseSubscriptionStatus(s: string): SubscriptionStatus | undefin
   return SUBSCRIPTION_STATUSES.find((x) => x === s);
 }
 
-export const INVOICE_STATUSES = ['open', 'paid', 'void', 'uncollectible'] as const;
+/** Subscriptions in dunning: a renewal invoice is unpaid and the final action has not been taken. */
+export const IN_DUNNING: readonly SubscriptionStatus[] = ['past_due'];
+/** May have its payment method replaced to recover an unpaid invoice. */
+export const RECOVERABLE: readonly SubscriptionStatus[] = ['past_due', 'unpaid'];
+/** The customer may still pay (a pay link, a new card); `unpaid` resumes on payment. */
+export const PAYABLE: readonly SubscriptionStatus[] = ['incomplete', 'trialing', 'active', 'past_due', 'unpaid'];
+
+export const isRecoverable = (s: SubscriptionStatus): boolean => RECOVERABLE.includes(s);
+export const isPayable = (s: SubscriptionStatus): boolean => PAYABLE.includes(s);
+
+/**
+ * `requires_action`: a renewal is waiting on the customer (3-D Secure), with a URL and a
+ * deadline on the invoice; no automatic attempt is scheduled meanwhile.
+ */
+export const INVOICE_STATUSES = ['open', 'requires_action', 'paid', 'void', 'uncollectible'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-/** Still collectable: automatic attempts may be scheduled on it. */
-export const isInvoiceOpen = (s: InvoiceStatus): boolean => s === 'open';
+/** Still collectable: not paid, voided or written off. */
+export const COLLECTABLE_INVOICE: readonly InvoiceStatus[] = ['open', 'requires_action'];
+export const isInvoiceOpen = (s: InvoiceStatus): boolean => COLLECTABLE_INVOICE.includes(s);
+export function parseInvoiceStatus(s: string): InvoiceStatus | undefined {
+  return INVOICE_STATUSES.find((x) => x === s);
+}
 
 export const PLAN_STATUSES = ['active', 'archived'] as const;
 export type PlanStatus = (typeof PLAN_STATUSES)[number];

@@ -21,9 +21,17 @@ import {
   type PlanStatus,
   type SubscriptionStatus,
 } from '../billing/subscriptionStatus.ts';
-import { ATTEMPT_STATUSES, OPEN_ATTEMPT_STATUSES, type AttemptStatus } from '../billing/attemptStatus.ts';
+import {
+  ATTEMPT_KINDS,
+  ATTEMPT_STATUSES,
+  OPEN_ATTEMPT_STATUSES,
+  type AttemptKind,
+  type AttemptStatus,
+} from '../billing/attemptStatus.ts';
 import { INTERVALS, type Interval } from '../billing/periods.ts';
 import { TOKEN_TYPES, type TokenType } from '../asiabill/types.ts';
+import type { DunningPolicyOverride } from '../billing/dunningPolicy.ts';
+import type { OutcomeClass } from '../billing/outcomeClasses.ts';
 import { sqlList } from './sqlLists.ts';
 import {
   WEBHOOK_DELIVERY_STATUSES,
@@ -63,6 +71,8 @@ export const plans = pgTable(
     trialDays: integer('trial_days').notNull().default(0),
     status: text('status').$type<PlanStatus>().notNull().default('active'),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /** Dunning override merged over the default policy (billing/dunningPolicy.ts); null = the default. */
+    dunningPolicy: jsonb('dunning_policy').$type<DunningPolicyOverride>(),
   },
   (t) => [
     uniqueIndex('plans_code_version_uq').on(t.code, t.version),
@@ -167,12 +177,25 @@ export const invoices = pgTable(
     nextAttemptAt: ts('next_attempt_at'),
     paidAt: ts('paid_at'),
     createdAt: ts('created_at').notNull(),
+    /** Dunning: first counted failure, and the end of the policy's window (final action then). */
+    firstFailedAt: ts('first_failed_at'),
+    dunningEndsAt: ts('dunning_ends_at'),
+    /** Consecutive merchant-side refusals (L000x/P000x…) while parked, and the last code. */
+    refusalCount: integer('refusal_count').notNull().default(0),
+    parkedCode: text('parked_code'),
+    /** Customer action (3-D Secure, pay link): where the customer goes, and until when. */
+    actionUrl: text('action_url'),
+    actionDeadline: ts('action_deadline'),
+    /** Why the next step is what it is, for operators (`billing invoices show`). */
+    nextStepReason: text('next_step_reason'),
   },
   (t) => [
     uniqueIndex('invoices_subscription_period_uq').on(t.subscriptionId, t.periodStart),
     index('invoices_due_ix')
       .on(t.nextAttemptAt, t.id)
       .where(sql`${t.status} = 'open' and ${t.nextAttemptAt} is not null`),
+    index('invoices_action_deadline_ix').on(t.actionDeadline).where(sql`${t.actionDeadline} is not null`),
+    index('invoices_dunning_ends_ix').on(t.dunningEndsAt).where(sql`${t.dunningEndsAt} is not null`),
     check('invoices_status_ck', sql`${t.status} in ${sqlList(INVOICE_STATUSES)}`),
     check('invoices_amount_nonneg', sql`${t.amount} >= 0`),
   ],
@@ -207,6 +230,14 @@ export const chargeAttempts = pgTable(
     reconcileChecks: integer('reconcile_checks').notNull().default(0),
     createdAt: ts('created_at').notNull(),
     finishedAt: ts('finished_at'),
+    /** The card charged (subscriptions may change card); null on rows from before it was recorded. */
+    paymentMethodId: text('payment_method_id'),
+    /** `charge` (confirmCharge with the stored card) or `pay_link` (hosted checkout for the customer). */
+    kind: text('kind').$type<AttemptKind>().notNull().default('charge'),
+    /** Outcome class (billing/outcomeClasses.ts) once definite. */
+    outcomeClass: text('outcome_class').$type<OutcomeClass>(),
+    /** A merchant-initiated reattempt after a decline on this invoice: counts toward card-network caps. */
+    reattempt: boolean('reattempt').notNull().default(false),
   },
   (t) => [
     uniqueIndex('charge_attempts_invoice_attempt_uq').on(t.invoiceId, t.attemptNo),
@@ -219,6 +250,8 @@ export const chargeAttempts = pgTable(
       .where(sql`${t.status} in ${sqlList(OPEN_ATTEMPT_STATUSES)}`),
     check('charge_attempts_status_ck', sql`${t.status} in ${sqlList(ATTEMPT_STATUSES)}`),
     check('charge_attempts_token_type_ck', sql`${t.tokenType} in ${sqlList(TOKEN_TYPES)}`),
+    check('charge_attempts_kind_ck', sql`${t.kind} in ${sqlList(ATTEMPT_KINDS)}`),
+    index('charge_attempts_payment_method_ix').on(t.paymentMethodId, t.createdAt),
   ],
 );
 

@@ -1,6 +1,8 @@
 import type { NewEvent } from './outbox.ts';
 import type { SubscriptionStatus } from '../billing/subscriptionStatus.ts';
-import type { InvoiceStatus } from '../billing/subscriptionStatus.ts';
+import { isInvoiceOpen, type InvoiceStatus } from '../billing/subscriptionStatus.ts';
+import type { OutcomeClass } from '../billing/outcomeClasses.ts';
+import type { FinalAction } from '../billing/dunningPolicy.ts';
 import type { TokenType } from '../asiabill/types.ts';
 import type { DeclineClass } from '../billing/declines.ts';
 
@@ -51,7 +53,7 @@ export function subscriptionTransition(
 ): NewEvent {
   const type =
     to === 'active'
-      ? from === 'past_due'
+      ? from === 'past_due' || from === 'unpaid'
         ? 'subscription.recovered'
         : 'subscription.activated'
       : `subscription.${to}`;
@@ -64,6 +66,16 @@ export function subscriptionCancelScheduled(sub: Sub, periodEnd: Date, now: Date
     subjectType: 'subscription',
     subjectId: sub.id,
     data: { at: periodEnd.toISOString() },
+    ...at(now),
+  };
+}
+
+export function subscriptionPaymentMethodUpdated(sub: Sub, from: string, to: string, now: Date): NewEvent {
+  return {
+    type: 'subscription.payment_method_updated',
+    subjectType: 'subscription',
+    subjectId: sub.id,
+    data: { from, to },
     ...at(now),
   };
 }
@@ -97,7 +109,7 @@ export function invoicePaid(
   now: Date,
 ): NewEvent {
   // Paid after it was closed (voided by a cancel, expired): the money is real, an operator refunds.
-  const type = invoice.status === 'open' ? 'invoice.paid' : 'invoice.paid_after_close';
+  const type = isInvoiceOpen(invoice.status) ? 'invoice.paid' : 'invoice.paid_after_close';
   return {
     type,
     subjectType: 'invoice',
@@ -121,6 +133,8 @@ export function invoicePaymentFailed(
     declineClass?: DeclineClass;
     retryAt?: Date | null;
     failedAttempts?: number;
+    outcomeClass?: OutcomeClass;
+    nextStep?: string;
   },
   now: Date,
 ): NewEvent {
@@ -139,12 +153,89 @@ export function invoiceRequiresAction(
   subscriptionId: string,
   redirectUrl: string | null,
   now: Date,
+  deadline: Date | null = null,
 ): NewEvent {
   return {
     type: 'invoice.requires_action',
     subjectType: 'invoice',
     subjectId: invoice.id,
-    data: { subscriptionId, redirectUrl },
+    data: { subscriptionId, redirectUrl, deadline: deadline ? deadline.toISOString() : null },
+    ...at(now),
+  };
+}
+
+/** The next automatic attempt of a dunning invoice is scheduled. */
+export function invoiceRetryScheduled(
+  invoice: Inv,
+  data: { subscriptionId: string; at: Date; failedAttempts: number; reason: string },
+  now: Date,
+): NewEvent {
+  return {
+    type: 'invoice.retry_scheduled',
+    subjectType: 'invoice',
+    subjectId: invoice.id,
+    data: { ...data, at: data.at.toISOString() },
+    ...at(now),
+  };
+}
+
+/** A customer-action deadline (3-D Secure, pay link) passed with the order still not final. */
+export function invoiceActionExpired(
+  invoice: Inv,
+  data: { subscriptionId: string; attemptId: string; orderNo: string; kind: string },
+  now: Date,
+): NewEvent {
+  return { type: 'invoice.action_expired', subjectType: 'invoice', subjectId: invoice.id, data, ...at(now) };
+}
+
+/** A pay link (hosted checkout) was created for an open invoice. */
+export function invoicePayLinkCreated(
+  invoice: Inv,
+  data: { subscriptionId: string; orderNo: string; url: string; method: string; expiresAt: Date },
+  now: Date,
+): NewEvent {
+  return {
+    type: 'invoice.pay_link_created',
+    subjectType: 'invoice',
+    subjectId: invoice.id,
+    data: { ...data, expiresAt: data.expiresAt.toISOString() },
+    ...at(now),
+  };
+}
+
+export function invoiceVoided(invoice: Inv, data: { subscriptionId: string; by: string }, now: Date): NewEvent {
+  return { type: 'invoice.voided', subjectType: 'invoice', subjectId: invoice.id, data, ...at(now) };
+}
+
+/** Dunning gave up on an invoice: the policy's final action follows. */
+export function dunningExhausted(
+  invoice: Inv,
+  data: {
+    subscriptionId: string;
+    reason: 'max_attempts' | 'max_days';
+    finalAction: FinalAction;
+    failedAttempts: number;
+    lastOutcomeClass: OutcomeClass | null;
+  },
+  now: Date,
+): NewEvent {
+  return { type: 'dunning.exhausted', subjectType: 'invoice', subjectId: invoice.id, data, ...at(now) };
+}
+
+/**
+ * AsiaBill (or our own request builder) refused a charge before any processing: a fault on our
+ * side (key, clock, account, field rule). Not a decline; an operator must act.
+ */
+export function gatewayRefusing(
+  invoice: Inv,
+  data: { subscriptionId: string; code: string; orderInfo: string; refusals: number; retryAt: Date | null },
+  now: Date,
+): NewEvent {
+  return {
+    type: 'gateway.refusing',
+    subjectType: 'invoice',
+    subjectId: invoice.id,
+    data: { ...data, retryAt: data.retryAt ? data.retryAt.toISOString() : null },
     ...at(now),
   };
 }
@@ -159,7 +250,7 @@ export function invoiceUncollectible(
 
 // ── charge attempts ──────────────────────────────────────────────────────────────────────
 
-export type ChargeEventKind = 'pending' | 'unknown_outcome' | 'not_charged' | 'failed';
+export type ChargeEventKind = 'pending' | 'unknown_outcome' | 'not_charged' | 'failed' | 'abandoned';
 
 /** What one source (response, notification, reconciler) learned about an attempt. */
 export function chargeOutcome(

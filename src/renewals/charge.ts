@@ -10,7 +10,8 @@ import { lockInvoice, lockSubscription } from '../db/locks.ts';
 import { applyOutcome, type Outcome } from './outcome.ts';
 import { buildChargeRequest, orderNoFor } from './chargeRequest.ts';
 import { publicUrlOf } from './publicUrl.ts';
-import { isBillable } from '../billing/subscriptionStatus.ts';
+import { isBillable, isPayable } from '../billing/subscriptionStatus.ts';
+import { checkNetworkCaps, deferForCap } from '../dunning/guards.ts';
 
 /**
  * Where a renewal gets charged. One call makes at most one attempt:
@@ -27,7 +28,8 @@ export type ChargeSkip =
   | 'not_billable'
   | 'not_due'
   | 'in_flight'
-  | 'stale_job';
+  | 'stale_job'
+  | 'network_cap';
 
 export type ChargeResult =
   | { kind: 'skipped'; reason: ChargeSkip }
@@ -46,7 +48,8 @@ export type ChargeResult =
 export async function chargeInvoice(
   ctx: AppContext,
   invoiceId: string,
-  opts: { expectAttemptNo?: number } = {},
+  /** `manual`: an operator's or customer's retry (`billing invoices retry`, a card update) — due now, also on an `unpaid` subscription. */
+  opts: { expectAttemptNo?: number; manual?: boolean } = {},
 ): Promise<ChargeResult> {
   const now = await ctx.time.now();
   const prepared = await ctx.db.transaction(async (tx) => {
@@ -58,10 +61,11 @@ export async function chargeInvoice(
     const invoice = await lockInvoice(tx, invoiceId);
     if (!sub || !invoice) return { kind: 'skip' as const, reason: 'invoice_not_found' as const };
     if (invoice.status !== 'open') return { kind: 'skip' as const, reason: 'invoice_not_open' as const };
-    if (!isBillable(sub.status)) return { kind: 'skip' as const, reason: 'not_billable' as const };
+    if (!(opts.manual ? isPayable(sub.status) : isBillable(sub.status)))
+      return { kind: 'skip' as const, reason: 'not_billable' as const };
     if (opts.expectAttemptNo !== undefined && invoice.attemptCount + 1 !== opts.expectAttemptNo)
       return { kind: 'skip' as const, reason: 'stale_job' as const };
-    if (!invoice.nextAttemptAt || invoice.nextAttemptAt.getTime() > now.getTime())
+    if (!opts.manual && (!invoice.nextAttemptAt || invoice.nextAttemptAt.getTime() > now.getTime()))
       return { kind: 'skip' as const, reason: 'not_due' as const };
     if (invoice.hasOpenAttempt) return { kind: 'skip' as const, reason: 'in_flight' as const };
 
@@ -75,6 +79,17 @@ export async function chargeInvoice(
     )[0];
     if (!refs) throw new Error(`subscription ${sub.id} references a missing customer, plan or payment method`);
     const { pm } = refs;
+    const cap = await checkNetworkCaps(tx, {
+      invoiceId: invoice.id,
+      paymentMethodId: pm.id,
+      brand: pm.brand,
+      now,
+      visaCap: ctx.config.visaRetryCap,
+    });
+    if (cap.waitUntil && cap.rule) {
+      await deferForCap(tx, invoice.id, cap.waitUntil, cap.rule);
+      return { kind: 'skip' as const, reason: 'network_cap' as const };
+    }
 
     const attemptNo = invoice.attemptCount + 1;
     const orderNo = orderNoFor(invoice.id, attemptNo);
@@ -93,6 +108,8 @@ export async function chargeInvoice(
       status: 'started',
       requestTime,
       createdAt: now,
+      paymentMethodId: pm.id,
+      reattempt: cap.reattempt,
     });
     await tx.update(invoices).set({ attemptCount: attemptNo, nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
     const request = buildChargeRequest({
@@ -133,9 +150,13 @@ export async function chargeInvoice(
       outcome = { status: 'unknown', orderInfo: errorMessage(err).slice(0, 500) };
     } else if ((err instanceof AsiabillApiError && err.refusedBeforeProcessing) || err instanceof ValidationError) {
       // A request-level (L000x) or parameter (P000x) refusal, or a request we refused to send:
-      // definitely not charged, but not the card's fault either. It counts as a failed
-      // attempt so a persistent misconfiguration ends in dunning, not a hot loop.
-      outcome = { status: 'failed', orderInfo: errorMessage(err).slice(0, 500), declineCode: err.code };
+      // definitely not charged, and not the card's fault: a merchant-side fault, never a
+      // decline. The invoice is parked with back-off (dunning/invoiceDunning.ts parkRefused).
+      outcome = { status: 'not_charged', orderInfo: errorMessage(err).slice(0, 500), refusalCode: err.code };
+      log.error(
+        { code: err.code, err: errorMessage(err) },
+        'gateway refusing: charge refused before processing (merchant-side fault); invoice parked',
+      );
     } else if (err instanceof AsiabillApiError) {
       // Any other code (S0001 "api request error", or one we have never seen) does not say
       // whether the order was processed: reconcile it like a lost response.

@@ -4,6 +4,7 @@ import { chargeInvoice, type ChargeResult } from './charge.ts';
 import { renewSubscription } from './renew.ts';
 import { scanDueWork, type ScanReport } from './scan.ts';
 import { reconcileOpenAttempts, type ReconcileReport } from './reconcile.ts';
+import { runDunningDeadlines } from '../dunning/deadlines.ts';
 
 /**
  * The bodies of the BullMQ jobs, free of BullMQ itself: workers/ and the in-process engine
@@ -30,5 +31,7 @@ export async function runChargeJob(deps: JobDeps, job: ChargeJob): Promise<Charg
 export async function runMaintenanceJob(deps: JobDeps, job: MaintenanceJob): Promise<ScanReport | ReconcileReport> {
   if (job.kind === 'reconcile') return reconcileOpenAttempts(deps.ctx);
   const now = await deps.ctx.time.now();
+  // Deadlines first, so a retry they schedule for now is enqueued by this same scan.
+  await runDunningDeadlines(deps.ctx, now);
   return scanDueWork({ db: deps.ctx.db, enqueueCharge: deps.enqueueCharge, batchSize: deps.ctx.config.scanBatch }, now);
 }

@@ -1,23 +1,21 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { chargeAttempts, invoices, paymentMethods, subscriptions } from '../db/schema.ts';
 import { canTransition, type AttemptStatus } from '../billing/attemptStatus.ts';
 import { classifyDecline } from '../billing/declines.ts';
-import { nextDunningStep } from '../billing/dunning.ts';
+import { classifyOutcome } from '../billing/outcomeClasses.ts';
+import { applyDecline, applyRequiresAction, parkRefused } from '../dunning/invoiceDunning.ts';
 import { recordEvents, type NewEvent } from '../events/outbox.ts';
 import {
   chargeDuplicateDetected,
   chargeOutcome,
   chargeSucceeded,
   invoicePaid,
-  invoicePaymentFailed,
-  invoiceRequiresAction,
-  invoiceUncollectible,
   subscriptionTransition,
   type ChargeEventKind,
 } from '../events/builders.ts';
-import { lockAttemptChain, type AttemptChain, type InvoiceRow, type SubscriptionRow } from '../db/locks.ts';
-import { isBillable, isInGoodStanding } from '../billing/subscriptionStatus.ts';
+import { lockAttemptChain, type AttemptChain } from '../db/locks.ts';
+import { isBillable, isPayable } from '../billing/subscriptionStatus.ts';
 
 /**
  * Applying what we learned about a charge attempt — from the confirmCharge response, an
@@ -29,9 +27,17 @@ export type Outcome =
   | { status: 'failed'; tradeNo?: string; orderInfo: string; declineCode?: string }
   | { status: 'pending'; tradeNo?: string; orderInfo?: string; redirectUrl?: string }
   | { status: 'unknown'; orderInfo: string }
-  | { status: 'not_charged'; orderInfo: string };
+  /**
+   * The gateway does not have this order. `refusalCode`: it refused it before processing
+   * (L000x/P000x) or we refused to build it — a merchant-side fault, parked, never a decline.
+   * `seenStatus`: the reconciler's compare-and-set — applied only if the attempt is still in
+   * the status the decision was based on.
+   */
+  | { status: 'not_charged'; orderInfo: string; refusalCode?: string; seenStatus?: AttemptStatus }
+  /** A customer-action deadline passed with the order still not final (dunning/deadlines.ts). */
+  | { status: 'abandoned'; orderInfo: string };
 
-export type OutcomeSource = 'response' | 'notification' | 'reconcile';
+export type OutcomeSource = 'response' | 'notification' | 'reconcile' | 'deadline';
 
 export interface ApplyResult {
   applied: boolean;
@@ -72,7 +78,11 @@ async function transition(
   const from = attempt.status;
   const base = { attempt: from, renewalDue: false, subscriptionId: sub.id };
 
-  if (!canTransition(from, outcome.status)) {
+  const casMismatch =
+    outcome.status === 'not_charged' &&
+    outcome.seenStatus !== undefined &&
+    (from !== outcome.seenStatus || attempt.tradeNo !== null);
+  if (casMismatch || !canTransition(from, outcome.status)) {
     // Same status again may still carry news (a tradeNo or 3DS URL we did not have yet).
     if (from === outcome.status && outcome.status === 'pending' && (outcome.tradeNo || outcome.redirectUrl)) {
       await tx
@@ -90,7 +100,9 @@ async function transition(
     return { ...(await applySuccess(tx, chain, outcome, now, source, events)), subscriptionId: sub.id };
   }
 
-  const finished = outcome.status === 'failed' || outcome.status === 'not_charged';
+  const finished = outcome.status === 'failed' || outcome.status === 'not_charged' || outcome.status === 'abandoned';
+  const refusalCode = outcome.status === 'not_charged' ? outcome.refusalCode : undefined;
+  const classified = classifyOutcome({ status: outcome.status, orderInfo: outcome.orderInfo, refusalCode });
   await tx
     .update(chargeAttempts)
     .set({
@@ -103,6 +115,7 @@ async function transition(
           : attempt.declineCode,
       redirectUrl: outcome.status === 'pending' ? (outcome.redirectUrl ?? attempt.redirectUrl) : attempt.redirectUrl,
       finishedAt: finished ? now : null,
+      outcomeClass: finished ? classified.class : null,
     })
     .where(eq(chargeAttempts.id, attempt.id));
 
@@ -110,34 +123,21 @@ async function transition(
     chargeOutcome(kind, attempt, invoice.id, source, outcome.orderInfo ?? null, now, extra);
   if (outcome.status === 'pending') {
     emit(learned('pending', { redirectUrl: outcome.redirectUrl ?? null }));
-    if (isInGoodStanding(sub.status) && invoice.status === 'open') {
-      // A merchant-initiated charge that wants the cardholder (3-D Secure) cannot complete on
-      // its own: the subscription is past due until the customer acts (API.md §6).
-      await tx
-        .update(subscriptions)
-        .set({
-          status: 'past_due',
-          statusReason: 'requires customer action (3-D Secure)',
-          nextRenewalAt: null,
-          updatedAt: now,
-        })
-        .where(eq(subscriptions.id, sub.id));
-      emit(invoiceRequiresAction(invoice, sub.id, outcome.redirectUrl ?? null, now));
-      emit(
-        subscriptionTransition(sub, sub.status, 'past_due', now, { invoiceId: invoice.id, reason: 'requires_action' }),
-      );
-    }
+    await applyRequiresAction(tx, sub, invoice, attempt, outcome.redirectUrl ?? null, now, emit);
   } else if (outcome.status === 'unknown') {
     emit(learned('unknown_outcome'));
+  } else if (outcome.status === 'not_charged' && refusalCode !== undefined) {
+    emit(learned('not_charged'));
+    await parkRefused(tx, sub, invoice, refusalCode, outcome.orderInfo, now, emit);
   } else if (outcome.status === 'not_charged') {
     // The gateway never saw it: not a decline, so no dunning step — try again at once.
     emit(learned('not_charged'));
     if (invoice.status === 'open' && isBillable(sub.status)) {
       await tx.update(invoices).set({ nextAttemptAt: now }).where(eq(invoices.id, invoice.id));
     }
-  } else if (outcome.status === 'failed') {
-    emit(learned('failed'));
-    await applyFailureToInvoice(tx, sub, invoice, outcome.orderInfo, now, events);
+  } else if (outcome.status === 'failed' || outcome.status === 'abandoned') {
+    emit(learned(outcome.status));
+    await applyDecline(tx, sub, invoice, attempt, classified, outcome.orderInfo, now, emit);
   }
   return { ...base, applied: true, attempt: outcome.status };
 }
@@ -176,11 +176,13 @@ async function applySuccess(
       tradeNo: outcome.tradeNo ?? attempt.tradeNo,
       orderInfo: outcome.orderInfo ?? attempt.orderInfo,
       finishedAt: now,
+      outcomeClass: 'paid',
     })
     .where(eq(chargeAttempts.id, attempt.id));
   emit(chargeSucceeded(attempt, invoice.id, outcome.tradeNo ?? null, source, now));
 
-  if (attempt.tokenType === 'InitRecurring' && outcome.tradeNo) {
+  // A pay link is paid on AsiaBill's page, not with the stored card: it sets up no mandate.
+  if (attempt.tokenType === 'InitRecurring' && attempt.kind === 'charge' && outcome.tradeNo) {
     await tx
       .update(paymentMethods)
       .set({ mandateTradeNo: outcome.tradeNo })
@@ -189,11 +191,12 @@ async function applySuccess(
 
   await tx
     .update(invoices)
-    .set({ status: 'paid', paidAt: now, nextAttemptAt: null })
+    .set({ status: 'paid', paidAt: now, nextAttemptAt: null, actionDeadline: null, nextStepReason: null })
     .where(eq(invoices.id, invoice.id));
   emit(invoicePaid(invoice, sub.id, now));
 
-  if (!isBillable(sub.status)) {
+  // `unpaid` (dunning's final action) resumes on payment; ended subscriptions stay ended.
+  if (!isPayable(sub.status)) {
     // Paid after the subscription ended (a late 3-D Secure completion, a success that arrived
     // after cancel): the money is real, the subscription stays ended; the event above is
     // the operator's cue to refund.
@@ -220,80 +223,4 @@ async function applySuccess(
     attempt: 'succeeded',
     renewalDue: !endsNow && next !== null && next.getTime() <= now.getTime(),
   };
-}
-
-async function applyFailureToInvoice(
-  tx: Tx,
-  sub: SubscriptionRow,
-  invoice: InvoiceRow,
-  orderInfo: string,
-  now: Date,
-  events: NewEvent[],
-): Promise<void> {
-  const emit = (e: NewEvent): void => {
-    events.push(e);
-  };
-  if (invoice.status !== 'open' || !isBillable(sub.status)) return;
-  if (sub.status === 'incomplete') {
-    // The customer-present first charge failed: no automatic retries (AsiaBill wants a new,
-    // successful InitRecurring first). The subscription waits for customer action or expiry.
-    await tx.update(invoices).set({ nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
-    await tx
-      .update(subscriptions)
-      .set({ statusReason: orderInfo.slice(0, 500), updatedAt: now })
-      .where(eq(subscriptions.id, sub.id));
-    emit(invoicePaymentFailed(invoice, { subscriptionId: sub.id, orderInfo, retryAt: null }, now));
-    return;
-  }
-  const failed =
-    (
-      await tx
-        .select({ n: sql<number>`count(*)::int` })
-        .from(chargeAttempts)
-        .where(and(eq(chargeAttempts.invoiceId, invoice.id), eq(chargeAttempts.status, 'failed')))
-    )[0]?.n ?? 1;
-  const decline = classifyDecline(orderInfo);
-  const step = nextDunningStep(failed, decline.class, now);
-  if (step.action === 'retry') {
-    await tx.update(invoices).set({ nextAttemptAt: step.at }).where(eq(invoices.id, invoice.id));
-    emit(
-      invoicePaymentFailed(
-        invoice,
-        { subscriptionId: sub.id, orderInfo, declineClass: decline.class, retryAt: step.at, failedAttempts: failed },
-        now,
-      ),
-    );
-    if (sub.status !== 'past_due') {
-      await tx
-        .update(subscriptions)
-        .set({ status: 'past_due', statusReason: orderInfo.slice(0, 500), nextRenewalAt: null, updatedAt: now })
-        .where(eq(subscriptions.id, sub.id));
-      emit(subscriptionTransition(sub, sub.status, 'past_due', now, { invoiceId: invoice.id }));
-    }
-    return;
-  }
-  await tx.update(invoices).set({ status: 'uncollectible', nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
-  emit(
-    invoiceUncollectible(
-      invoice,
-      { subscriptionId: sub.id, orderInfo, declineClass: decline.class, failedAttempts: failed },
-      now,
-    ),
-  );
-  await tx
-    .update(subscriptions)
-    .set({
-      status: step.subscriptionStatus,
-      statusReason: `dunning exhausted: ${orderInfo}`.slice(0, 500),
-      nextRenewalAt: null,
-      canceledAt: step.subscriptionStatus === 'canceled' ? now : null,
-      updatedAt: now,
-    })
-    .where(eq(subscriptions.id, sub.id));
-  emit(
-    subscriptionTransition(sub, sub.status, step.subscriptionStatus, now, {
-      reason: 'dunning_exhausted',
-      invoiceId: invoice.id,
-    }),
-  );
 }

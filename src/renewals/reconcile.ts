@@ -6,7 +6,7 @@ import { formatGatewayTime } from '../asiabill/gatewayTime.ts';
 import { errorMessage } from '../errors.ts';
 import { applyOutcome, type Outcome } from './outcome.ts';
 import { PENDING_POLL_GIVE_UP_MS, pendingCheckDue } from '../billing/reconcilePolicy.ts';
-import { isOpen } from '../billing/attemptStatus.ts';
+import { isOpen, UNRESOLVED_ATTEMPT_STATUSES } from '../billing/attemptStatus.ts';
 
 /**
  * Resolves attempts whose outcome is open, without ever charging blindly:
@@ -97,14 +97,19 @@ export async function reconcileAttempt(
     (await fromGatewaySearch(ctx, attempt.orderNo, attempt.requestTime));
   const wallNow = ctx.wall.now();
   let decided: Outcome | null = outcome;
+  // `not_charged` only for an attempt nobody heard back about and that has no tradeNo (a
+  // tradeNo means AsiaBill has the order), written as a compare-and-set on the status seen
+  // here: a `transaction.pending` committed since this unlocked read makes it a no-op.
   if (
     !decided &&
-    attempt.status !== 'pending' &&
+    UNRESOLVED_ATTEMPT_STATUSES.includes(attempt.status) &&
+    attempt.tradeNo === null &&
     wallNow.getTime() > attempt.requestTime.getTime() + REQUEST_WINDOW_MS + RECONCILE_MARGIN_MS
   ) {
     decided = {
       status: 'not_charged',
       orderInfo: `not known to AsiaBill ${Math.round((wallNow.getTime() - attempt.requestTime.getTime()) / 1000)}s after its request-time`,
+      seenStatus: attempt.status,
     };
   }
   if (!decided || decided.status === attempt.status) {
@@ -157,4 +162,13 @@ async function fromGatewaySearch(ctx: AppContext, orderNo: string, requestTime: 
   if (rec.tradeStatus === 'fail')
     return { status: 'failed', tradeNo: rec.tradeNo, orderInfo: rec.tradeInfo || 'declined' };
   return { status: 'pending', tradeNo: rec.tradeNo, orderInfo: rec.tradeInfo };
+}
+
+/**
+ * What we know about an order, from a stored notification or else AsiaBill's transaction
+ * search; null when the gateway does not have it. Used at a customer-action deadline
+ * (dunning/deadlines.ts) to ask the gateway once more before abandoning.
+ */
+export async function lookUpOrder(ctx: AppContext, orderNo: string, requestTime: Date): Promise<Outcome | null> {
+  return (await fromStoredNotification(ctx, orderNo)) ?? (await fromGatewaySearch(ctx, orderNo, requestTime));
 }

@@ -3,6 +3,7 @@ import type { Db } from '../db/client.ts';
 import { chargeAttempts, invoices, subscriptions } from '../db/schema.ts';
 import { OPEN_ATTEMPT_STATUSES, UNRESOLVED_ATTEMPT_STATUSES } from '../billing/attemptStatus.ts';
 import { sqlList } from '../db/sqlLists.ts';
+import { COLLECTABLE_INVOICE } from '../billing/subscriptionStatus.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { subscriptionTransition } from '../events/builders.ts';
 import type { ChargeJob } from '../queue/names.ts';
@@ -159,8 +160,8 @@ async function expireIncomplete(db: Db, now: Date, batch: number): Promise<numbe
         .where(eq(subscriptions.id, id));
       await tx
         .update(invoices)
-        .set({ status: 'void', nextAttemptAt: null })
-        .where(and(eq(invoices.subscriptionId, id), eq(invoices.status, 'open')));
+        .set({ status: 'void', nextAttemptAt: null, actionDeadline: null })
+        .where(and(eq(invoices.subscriptionId, id), inArray(invoices.status, [...COLLECTABLE_INVOICE])));
       await recordEvent(
         tx,
         subscriptionTransition(sub, 'incomplete', 'incomplete_expired', now, { reason: sub.statusReason }),

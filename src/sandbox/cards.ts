@@ -9,8 +9,13 @@
  * | 4000000000000002   | Generic decline: "D0005 Do not honor"                                       |
  * | 4000002500003155   | 3-D Secure: InitRecurring / one-off → pending + redirectUrl; completing the |
  * |                    | challenge finalises it. Recurring on it succeeds without a challenge.       |
+ * | 4000002760003184   | 3-D Secure always: every charge, Recurring renewals included, answers       |
+ * |                    | pending + redirectUrl until the challenge is completed.                     |
  * | 4000000000000341   | Approves the first InitRecurring, then declines every later charge          |
  * |                    | ("D0005 Do not honor") — a card that dies after sign-up.                    |
+ * | 4000000000003204   | Recovers: approves InitRecurring; each renewal is declined twice           |
+ * |                    | ("D0051 Insufficient funds") and approved on the third try.                 |
+ * | 5500000000004105   | Mastercard that approves InitRecurring and soft-declines every later charge |
  * | 4000000000000119   | No response: recorded as success and notified, but the HTTP connection is   |
  * |                    | destroyed before any answer (the client sees an unknown outcome).           |
  * | any other Luhn-valid 13–19 digits | Approved                                                     |
@@ -28,7 +33,10 @@ export type CardBehaviour =
   | 'stolen'
   | 'generic_decline'
   | 'three_ds'
+  | 'three_ds_always'
   | 'init_then_decline'
+  | 'decline_twice'
+  | 'init_then_soft_decline'
   | 'no_response'
   | 'invalid_number';
 
@@ -38,7 +46,10 @@ export const TEST_CARDS: Readonly<Record<string, CardBehaviour>> = Object.freeze
   '4000000000009987': 'stolen',
   '4000000000000002': 'generic_decline',
   '4000002500003155': 'three_ds',
+  '4000002760003184': 'three_ds_always',
   '4000000000000341': 'init_then_decline',
+  '4000000000003204': 'decline_twice',
+  '5500000000004105': 'init_then_soft_decline',
   '4000000000000119': 'no_response',
 });
 

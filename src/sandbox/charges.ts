@@ -190,7 +190,12 @@ export class ChargeEngine {
     if (req.tokenType === 'Recurring' && !store.hasSuccessfulInit(req.customerId, instrument.pmId))
       return refuse(ORDER_INFO.noInitRecurring);
     if (isExpired(instrument.facts.expMonth, instrument.facts.expYear, now)) return refuse(ORDER_INFO.expired);
-    return decide(instrument.facts.behaviour, req.tokenType, store.hasSuccessfulCharge(instrument.pmId));
+    return decide(
+      instrument.facts.behaviour,
+      req.tokenType,
+      store.hasSuccessfulCharge(instrument.pmId),
+      store.failuresSinceLastSuccess(instrument.pmId),
+    );
   }
 
   /** Binds the charge's card to its customer: a new method for a raw card, or an unbound one. */

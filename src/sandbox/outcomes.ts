@@ -21,6 +21,8 @@ export function decide(
   behaviour: CardBehaviour,
   tokenType: TokenType | undefined,
   methodAlreadyCharged: boolean,
+  /** Declines on this method since its last approval. */
+  failsSinceSuccess = 0,
 ): Decision {
   switch (behaviour) {
     case 'approve':
@@ -38,8 +40,16 @@ export function decide(
       return tokenType === 'Recurring'
         ? approve
         : { status: 'pending', orderInfo: ORDER_INFO.threeDsRequired, challenge: true, dropResponse: false };
+    case 'three_ds_always':
+      // An issuer that wants the cardholder even on merchant-initiated renewals.
+      return { status: 'pending', orderInfo: ORDER_INFO.threeDsRequired, challenge: true, dropResponse: false };
     case 'init_then_decline':
       return tokenType === 'InitRecurring' && !methodAlreadyCharged ? approve : decline(ORDER_INFO.doNotHonor);
+    case 'decline_twice':
+      if (tokenType === 'InitRecurring' && !methodAlreadyCharged) return approve;
+      return failsSinceSuccess < 2 ? decline(ORDER_INFO.softDecline) : approve;
+    case 'init_then_soft_decline':
+      return tokenType === 'InitRecurring' && !methodAlreadyCharged ? approve : decline(ORDER_INFO.softDecline);
     case 'no_response':
       return { ...approve, dropResponse: true };
   }

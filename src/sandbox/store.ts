@@ -66,6 +66,18 @@ export class SandboxStore {
     return pmId !== undefined && this.allCharges().some((c) => c.status === 'success' && c.pmId === pmId);
   }
 
+  /** Declined charges on this method since its last approved one (for the "recovers" test card). */
+  failuresSinceLastSuccess(pmId: string | undefined): number {
+    if (pmId === undefined) return 0;
+    let n = 0;
+    for (const c of this.allCharges()) {
+      if (c.pmId !== pmId) continue;
+      if (c.status === 'success') n = 0;
+      else if (c.status === 'fail') n += 1;
+    }
+    return n;
+  }
+
   refundedMinor(tradeNo: string): bigint {
     let sum = 0n;
     for (const r of this.refunds.values())

@@ -1,11 +1,11 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { invoices, subscriptions } from '../db/schema.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { subscriptionCancelScheduled, subscriptionTransition } from '../events/builders.ts';
 import { lockSubscription } from '../db/locks.ts';
-import { CANCELABLE_AT_PERIOD_END, isEnded } from '../billing/subscriptionStatus.ts';
+import { CANCELABLE_AT_PERIOD_END, COLLECTABLE_INVOICE, isEnded } from '../billing/subscriptionStatus.ts';
 
 /**
  * Cancel now, or at the end of the current period. Cancelling now voids open invoices, so a
@@ -36,8 +36,8 @@ export async function cancelSubscription(
       .where(eq(subscriptions.id, id));
     await tx
       .update(invoices)
-      .set({ status: 'void', nextAttemptAt: null })
-      .where(and(eq(invoices.subscriptionId, id), eq(invoices.status, 'open')));
+      .set({ status: 'void', nextAttemptAt: null, actionDeadline: null })
+      .where(and(eq(invoices.subscriptionId, id), inArray(invoices.status, [...COLLECTABLE_INVOICE])));
     await recordEvent(tx, subscriptionTransition(sub, sub.status, 'canceled', now, { reason: 'requested' }));
     return { status: 'canceled', cancelAtPeriodEnd: false };
   });

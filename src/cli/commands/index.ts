@@ -11,6 +11,8 @@ import { register as registerRun } from './run.ts';
 import { register as registerSandbox } from './sandbox.ts';
 import { register as registerWebhookEndpoints } from './webhookEndpoints.ts';
 import { register as registerEvents } from './events.ts';
+import { register as registerInvoices } from './invoices.ts';
+import { register as registerDunning } from './dunning.ts';
 
 export type RegisterCommands = (program: Command, deps: CliDeps) => void;
 
@@ -25,6 +27,8 @@ export const COMMAND_GROUPS: RegisterCommands[] = [
   registerCustomers,
   registerPaymentMethods,
   registerSubscriptions,
+  registerInvoices,
+  registerDunning,
   registerClock,
   registerWebhookEndpoints,
   registerEvents,

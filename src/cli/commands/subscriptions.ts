@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import type { CliDeps } from '../deps.ts';
-import { emit, formatKeyValue, formatTable } from '../output.ts';
+import { emit, formatKeyValue, formatTable, type JsonObject } from '../output.ts';
 import { withJson, type JsonFlag } from '../options.ts';
 import { createSubscription } from '../../subscriptions/create.ts';
 import { cancelSubscription } from '../../subscriptions/cancel.ts';
+import { updatePaymentMethod } from '../../subscriptions/updatePaymentMethod.ts';
 import { getSubscription, listSubscriptions, parseStatus } from '../../subscriptions/queries.ts';
 import { parseAnchor, validateTimeZone } from '../../billing/periods.ts';
 import {
@@ -106,5 +107,30 @@ export function register(program: Command, deps: CliDeps): void {
           ? `subscription ${id} will cancel at the end of its current period`
           : `subscription ${id} canceled`,
       ]);
+    });
+
+  withJson(subs.command('update-payment-method'))
+    .description('switch to another card of the customer; a past_due/unpaid subscription is retried at once with it')
+    .argument('<id>', 'subscription id (sub_…)')
+    .requiredOption('--payment-method <id>', 'payment method id (card_…) of the same customer')
+    .action(async (id: string, opts: JsonFlag & { paymentMethod: string }) => {
+      const r = await deps.withContext((ctx) => updatePaymentMethod(ctx, id, opts.paymentMethod));
+      const c = r.retried?.charge;
+      const retry: JsonObject | null =
+        c?.kind === 'attempted'
+          ? { invoiceId: r.retried?.invoiceId ?? null, orderNo: c.orderNo, tokenType: c.tokenType, status: c.status }
+          : c
+            ? { invoiceId: r.retried?.invoiceId ?? null, skipped: c.reason }
+            : null;
+      emit(deps.out, opts.json, { id, paymentMethodId: r.paymentMethodId, retry }, () =>
+        formatKeyValue([
+          ['id', id],
+          ['payment method', r.paymentMethodId],
+          [
+            'open invoice retried',
+            c?.kind === 'attempted' ? `${c.tokenType} ${c.status}` : c ? `no (${c.reason})` : '-',
+          ],
+        ]),
+      );
     });
 }

@@ -3,9 +3,10 @@ import fc from 'fast-check';
 import { canTransition, type AttemptStatus } from '../../../src/billing/attemptStatus.ts';
 import { classifyDecline } from '../../../src/billing/declines.ts';
 import { isDuplicateOrder } from '../../../src/asiabill/codes.ts';
-import { nextDunningStep, RETRY_DELAYS_MS } from '../../../src/billing/dunning.ts';
+import { nextDunningStep, HOUR_MS } from '../../../src/billing/dunning.ts';
+import { DEFAULT_DUNNING_POLICY } from '../../../src/billing/dunningPolicy.ts';
 
-const ALL: AttemptStatus[] = ['started', 'unknown', 'pending', 'succeeded', 'failed', 'not_charged'];
+const ALL: AttemptStatus[] = ['started', 'unknown', 'pending', 'succeeded', 'failed', 'not_charged', 'abandoned'];
 
 /**
  * Folds reported outcomes through canTransition alone: this checks the rule's algebra. The real
@@ -62,15 +63,43 @@ describe('decline classification', () => {
   });
 });
 
-describe('fixed dunning schedule', () => {
+describe('default dunning schedule', () => {
   const now = new Date('2027-01-01T00:00:00Z');
+  const P = DEFAULT_DUNNING_POLICY;
+  // Hand-made from the documented default: 1, 3 and 5 days after each failure, 4 attempts.
+  const EXPECTED_DELAY_DAYS = [1, 3, 5];
   it('retries soft declines on the schedule, then gives up', () => {
-    RETRY_DELAYS_MS.forEach((d, i) => {
-      expect(nextDunningStep(i + 1, 'soft', now)).toEqual({ action: 'retry', at: new Date(now.getTime() + d) });
+    expect(EXPECTED_DELAY_DAYS).toHaveLength(3);
+    EXPECTED_DELAY_DAYS.forEach((d, i) => {
+      expect(nextDunningStep(P, { failedAttempts: i + 1, firstFailureAt: now }, 'soft_decline', now)).toEqual({
+        action: 'retry',
+        at: new Date(now.getTime() + d * 24 * HOUR_MS),
+      });
     });
-    expect(nextDunningStep(RETRY_DELAYS_MS.length + 1, 'soft', now).action).toBe('exhausted');
+    expect(nextDunningStep(P, { failedAttempts: 4, firstFailureAt: now }, 'soft_decline', now).action).toBe(
+      'exhausted',
+    );
   });
   it('never retries a hard decline', () => {
-    expect(nextDunningStep(1, 'hard', now).action).toBe('exhausted');
+    expect(nextDunningStep(P, { failedAttempts: 1, firstFailureAt: now }, 'hard_decline', now).action).not.toBe(
+      'retry',
+    );
+  });
+});
+
+describe('not_charged and abandoned (issue 8)', () => {
+  // Hand-made: who may become not_charged (the gateway never had it) and abandoned (deadline passed).
+  const NOT_CHARGED_FROM: AttemptStatus[] = ['started', 'unknown'];
+  const ABANDONED_FROM: AttemptStatus[] = ['pending'];
+  it('only an attempt nobody heard back about can be declared not_charged; never a pending one', () => {
+    expect(ALL).toHaveLength(7);
+    for (const from of ALL) expect(canTransition(from, 'not_charged')).toBe(NOT_CHARGED_FROM.includes(from));
+    expect(canTransition('pending', 'not_charged')).toBe(false);
+  });
+  it('only a pending attempt can be abandoned, and a later success still beats it', () => {
+    for (const from of ALL) expect(canTransition(from, 'abandoned')).toBe(ABANDONED_FROM.includes(from));
+    expect(canTransition('abandoned', 'succeeded')).toBe(true);
+    expect(canTransition('abandoned', 'failed')).toBe(false);
+    expect(canTransition('abandoned', 'pending')).toBe(false);
   });
 });
