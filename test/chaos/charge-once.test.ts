@@ -119,7 +119,7 @@ describe('never charge twice', () => {
     expect(results).toHaveLength(100);
   });
 
-  it('four worker processes racing on the same due invoices make exactly one attempt each', { timeout: 60_000 }, async () => {
+  it('three worker processes racing on the same due invoices make exactly one attempt each', { timeout: 120_000 }, async () => {
     const plan = await makePlan(t.ctx);
     const subs = await Promise.all(Array.from({ length: 3 }, () => subscribe(t.ctx, plan, CARDS.success)));
     const rows = await t.ctx.db.select().from(subscriptions).where(inArray(subscriptions.id, subs.map((x) => x.subscriptionId)));
@@ -130,7 +130,7 @@ describe('never charge twice', () => {
     expect(invs).toHaveLength(3);
 
     const gateway = t.config.gateway;
-    const children = Array.from({ length: 4 }, () => spawn(process.execPath, ['--import', 'tsx', 'test/support/chargeRaceWorker.ts', ...invs], {
+    const children = Array.from({ length: 3 }, () => spawn(process.execPath, ['--import', 'tsx', 'test/support/chargeRaceWorker.ts', ...invs], {
       cwd: process.cwd(),
       env: {
         ...process.env, DATABASE_URL: t.dbUrl, BILLING_QUEUE_PREFIX: t.prefix, BILLING_CLOCK: 'test', LOG_LEVEL: 'silent', RACE_CALLS: '5',
@@ -154,7 +154,7 @@ describe('never charge twice', () => {
         return got;
       });
       const waitFor = async (what: string, ok: () => boolean) => {
-        const deadline = Date.now() + 45_000;
+        const deadline = Date.now() + 100_000;
         while (!ok()) {
           if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
           await new Promise((r) => setTimeout(r, 20));
@@ -164,7 +164,7 @@ describe('never charge twice', () => {
       for (const c of children) c.stdin.write('go\n');
       await waitFor('every process to report', () => lines.every((l) => l.length >= 2));
       const results = lines.flatMap((l) => JSON.parse(l[1]!) as Array<{ invoiceId: string; kind: string; detail: string; info?: string }>);
-      expect(results).toHaveLength(4 * 5 * invs.length);
+      expect(results).toHaveLength(3 * 5 * invs.length);
       // No process failed; each invoice got exactly one attempt, every other call stood down.
       expect(results.filter((r) => r.kind === 'error')).toEqual([]);
       for (const id of invs) {
