@@ -18,17 +18,34 @@ import { startTestEngine, makePlan, CARDS } from '../support/engine.ts';
 const CVC = '7319';
 const BAD_LUHN = '4242424242424241';
 
+/**
+ * 13–19 digits passing Luhn and starting like an issued card, written unbroken or in groups
+ * (2–8 digits) separated by one consistent space or dash, as people type them —
+ * "4242 4242 4242 4242", "4000-0000-0000-9995", and the 8+8 spaced form this test itself
+ * feeds in. Groups keep ids such as "15605-1795959151415" (pid-epoch) from looking like cards.
+ */
 function cardLikeNumbers(text: string): string[] {
-  return (text.match(/(?<!\d)\d{13,19}(?!\d)/g) ?? []).filter((n) => passesLuhn(n) && /^[2-6]/.test(n));
+  const unbroken = text.match(/(?<!\d)\d{13,19}(?!\d)/g) ?? [];
+  const grouped = [...text.matchAll(/(?<!\d)(?<!\d[ -])\d{2,8}([ -])\d{2,8}(?:\1\d{2,8}){0,7}(?![ -]?\d)/g)].map((m) =>
+    m[0].replace(/[ -]/g, ''),
+  );
+  return [...unbroken, ...grouped].filter((n) => n.length >= 13 && n.length <= 19 && passesLuhn(n) && /^[2-6]/.test(n));
 }
 
-async function redisDump(url: string, prefix: string): Promise<string> {
+/**
+ * Every key of the engine's Redis database, not only those under its prefix: a leak into a
+ * key of its own making would be missed otherwise. (Other test files share this Redis; what
+ * they store is written by the same engine code, so it must be clean too.)
+ */
+async function redisDump(url: string): Promise<{ text: string; keys: string[] }> {
   const r = new Redis(url);
   const parts: string[] = [];
+  const all: string[] = [];
   try {
     let cursor = '0';
     do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      const [next, keys] = await r.scan(cursor, 'COUNT', 1000);
+      all.push(...keys);
       cursor = next;
       for (const k of keys) {
         const type = await r.type(k);
@@ -44,7 +61,7 @@ async function redisDump(url: string, prefix: string): Promise<string> {
   } finally {
     r.disconnect();
   }
-  return parts.join('\n');
+  return { text: parts.join('\n'), keys: all };
 }
 
 describe('no card data at rest', () => {
@@ -109,7 +126,15 @@ describe('no card data at rest', () => {
         );
         pgText += rows.rows.map((r) => r.j).join('\n');
       }
-      const redisText = await redisDump(t.config.redisUrl, t.prefix);
+      // A key outside the engine's prefix, to show the scan reaches such keys.
+      const probeKey = `card-data-probe-${process.pid}-${Date.now()}`;
+      const probe = new Redis(t.config.redisUrl);
+      await probe.set(probeKey, 'probe', 'EX', 120);
+      const redis = await redisDump(t.config.redisUrl).finally(async () => {
+        await probe.del(probeKey);
+        probe.disconnect();
+      });
+      const redisText = redis.text;
       const sandboxText = JSON.stringify(t.engine.sandbox!.dump());
       const logText = logs.join('');
       const errText = errors.join('\n');
@@ -118,6 +143,9 @@ describe('no card data at rest', () => {
       expect(pgText).toContain('"last4":"4242"');
       expect(logText.length).toBeGreaterThan(1000);
       expect(redisText.length).toBeGreaterThan(0);
+      // The scan covered the engine's own keys (and whatever else the database holds).
+      expect(redis.keys.filter((k) => k.startsWith(`${t.prefix}:`)).length).toBeGreaterThan(0);
+      expect(redis.keys).toContain(probeKey);
       expect(errors).toHaveLength(15);
       for (const [name, text] of Object.entries({
         postgres: pgText,
@@ -128,13 +156,31 @@ describe('no card data at rest', () => {
       })) {
         expect(cardLikeNumbers(text), name).toEqual([]);
         expect(text.includes(BAD_LUHN), name).toBe(false);
+        // Each card used, in any of the forms it was typed in, and the Luhn-failing one spaced.
+        for (const card of [...used, BAD_LUHN]) {
+          for (const form of [
+            card,
+            `${card.slice(0, 8)} ${card.slice(8)}`,
+            card.replace(/(\d{4})(?=\d)/g, '$1 '),
+            card.replace(/(\d{4})(?=\d)/g, '$1-'),
+          ]) {
+            expect(text.includes(form), `${name} contains ${form.slice(0, 4)}…`).toBe(false);
+          }
+        }
         expect(
           new RegExp(`(?<![0-9A-Za-z])${CVC}(?![0-9A-Za-z])`).test(text),
           `${name} contains the security code`,
         ).toBe(false);
       }
-      // And the detector itself works on a planted number.
+      // And the detector itself works on planted numbers, unbroken, spaced and dashed.
       expect(cardLikeNumbers(`x ${CARDS.success} y`)).toEqual([CARDS.success]);
+      expect(cardLikeNumbers('card 4242 4242 4242 4242, then 4000-0000-0000-9995.')).toEqual([
+        CARDS.success,
+        CARDS.softDecline,
+      ]);
+      expect(cardLikeNumbers(`{"n":"${CARDS.threeDS.slice(0, 8)} ${CARDS.threeDS.slice(8)}"}`)).toEqual([
+        CARDS.threeDS,
+      ]);
     } finally {
       await t.stop();
     }

@@ -184,8 +184,8 @@ describe('never charge twice', () => {
     expect(results).toHaveLength(100);
   });
 
-  it('four worker processes racing on the same due invoices make exactly one attempt each', {
-    timeout: 60_000,
+  it('three worker processes racing on the same due invoices make exactly one attempt each', {
+    timeout: 120_000,
   }, async () => {
     const plan = await makePlan(t.ctx);
     const subs = await Promise.all(Array.from({ length: 3 }, () => subscribe(t.ctx, plan, CARDS.success)));
@@ -218,7 +218,7 @@ describe('never charge twice', () => {
     expect(invs).toHaveLength(3);
 
     const gateway = t.config.gateway;
-    const children = Array.from({ length: 4 }, () =>
+    const children = Array.from({ length: 3 }, () =>
       spawn(process.execPath, ['--import', 'tsx', 'test/support/chargeRaceWorker.ts', ...invs], {
         cwd: process.cwd(),
         env: {
@@ -252,7 +252,7 @@ describe('never charge twice', () => {
         return got;
       });
       const waitFor = async (what: string, ok: () => boolean) => {
-        const deadline = Date.now() + 45_000;
+        const deadline = Date.now() + 100_000;
         while (!ok()) {
           if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
           await new Promise((r) => setTimeout(r, 20));
@@ -264,7 +264,7 @@ describe('never charge twice', () => {
       const results = lines.flatMap(
         (l) => JSON.parse(l[1]!) as Array<{ invoiceId: string; kind: string; detail: string; info?: string }>,
       );
-      expect(results).toHaveLength(4 * 5 * invs.length);
+      expect(results).toHaveLength(3 * 5 * invs.length);
       // No process failed; each invoice got exactly one attempt, every other call stood down.
       expect(results.filter((r) => r.kind === 'error')).toEqual([]);
       for (const id of invs) {

@@ -257,8 +257,9 @@ describe('processes die, Redis forgets', () => {
     const killed = await killOwnRedisConnections(admin);
     const wiped = await wipeRedisPrefix(REDIS_URL, t.prefix);
     expect(killed).toBeGreaterThanOrEqual(4);
-    expect(wiped).toBeGreaterThan(0);
-    expect(await t.engine.queues.charge.getJobs(['waiting', 'prioritized'])).toHaveLength(0);
+    // At least the six queued job hashes went (the scan may re-enqueue them at any moment now,
+    // so the queue itself is not asserted empty).
+    expect(wiped).toBeGreaterThanOrEqual(6);
     await until(
       'the job schedulers to be restored',
       async () => (await t.engine.queues.maintenance.getJobSchedulers()).length === 2,
@@ -273,7 +274,10 @@ describe('processes die, Redis forgets', () => {
     await expectEveryPeriodChargedOnce(t, byUnit.month, '2027-01-31T10:00:00Z', 'month');
   });
 
-  it('Postgres connections dropped mid-run, one inside a charge transaction and the rest throughout the run: nothing missed, nothing doubled', async () => {
+  // Generous timeouts: with connections cut every 400 ms a loaded machine makes slow progress.
+  it('Postgres connections dropped mid-run, one inside a charge transaction and the rest throughout the run: nothing missed, nothing doubled', {
+    timeout: 240_000,
+  }, async () => {
     const t = await startTestEngine({ start: '2027-04-30T06:00:00Z', env: { BILLING_SCAN_INTERVAL_MS: '1000' } });
     cleanups.push(() => t.stop());
     const plan = await makePlan(t.ctx, { interval: 'week' });
@@ -357,7 +361,7 @@ describe('processes die, Redis forgets', () => {
     })();
     let clockCut = 0;
     try {
-      clockCut = await driveClock(t, '2027-05-28T06:00:00Z');
+      clockCut = await driveClock(t, '2027-05-28T06:00:00Z', 180_000);
     } finally {
       killing = false;
       await killer;
@@ -376,7 +380,9 @@ describe('processes die, Redis forgets', () => {
     expect(attempts.map((x) => [x.attemptNo, x.status])).toEqual([[1, 'succeeded']]);
   });
 
-  it('Postgres really restarted (a private server stopped and started while renewals are charged): nothing missed, nothing doubled', async () => {
+  it('Postgres really restarted (a private server stopped and started while renewals are charged): nothing missed, nothing doubled', {
+    timeout: 180_000,
+  }, async () => {
     // A server of its own: restarting the shared one would cut every other test file running
     // in parallel (and everyone else on the machine) for reasons of this test's own.
     const server = await startPrivatePostgres();

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +33,26 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** pg_config's answer, or else the newest Debian-style /usr/lib/postgresql/<version>/bin. */
+async function serverBindir(): Promise<string> {
+  try {
+    const dir = (await run('pg_config', ['--bindir'])).stdout.trim();
+    if (existsSync(join(dir, 'initdb'))) return dir;
+  } catch {
+    /* no pg_config on PATH */
+  }
+  const versions = existsSync('/usr/lib/postgresql')
+    ? readdirSync('/usr/lib/postgresql')
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  const found = versions.map((v) => `/usr/lib/postgresql/${v}/bin`).find((d) => existsSync(join(d, 'initdb')));
+  if (!found) throw new Error('no PostgreSQL server binaries (initdb, pg_ctl) found: install the postgresql package');
+  return found;
+}
+
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
-  const bindir = (await run('pg_config', ['--bindir'])).stdout.trim();
+  const bindir = await serverBindir();
   const asRoot = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), 'billing-pg-'));
   if (asRoot) {

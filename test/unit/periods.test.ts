@@ -612,7 +612,7 @@ describe('properties', () => {
     })),
   );
 
-  it('boundary 0 is always the anchor, with anchors biased to DST gaps and overlaps', () => {
+  it('boundary 0 is always the anchor, with anchors biased to DST gaps and overlaps', { timeout: 180_000 }, () => {
     fc.assert(
       fc.property(fc.oneof(nearTransitionSchedule, scheduleArb), (s) => {
         expect(boundary(s, 0).getTime()).toBe(s.anchor.getTime());
@@ -683,7 +683,9 @@ describe('properties', () => {
     expect(overlaps).toBeGreaterThan(100);
   });
 
-  it('boundaries landing in DST gaps and overlaps keep the rules, and periods stay contiguous', () => {
+  it('boundaries landing in DST gaps and overlaps keep the rules, and periods stay contiguous', {
+    timeout: 180_000,
+  }, () => {
     fc.assert(
       fc.property(landingSchedule, ({ s, k }) => {
         checkBoundary(s, 0);

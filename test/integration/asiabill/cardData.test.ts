@@ -173,8 +173,17 @@ describe('card data never leaks', () => {
       expect(suspects, `${where} contains Luhn-valid card-like numbers`).toEqual([]);
       // No security-code field carrying a value (its *name* in an error message is fine).
       expect(text, where).not.toMatch(/(cardSecurityCode|securityCode|cvc|cvv)\\?"?\s*[:=]\s*\\?"?\d/i);
-      for (const cvc of [CVC_A, '73915', '7391x'])
+      for (const cvc of [CVC_A, CVC_B, '73915', '7391x'])
         expect(text.includes(`"${cvc}"`), `${where} contains a CVC value`).toBe(false);
+      // The four-digit code is distinctive enough to look for anywhere, not only as a JSON string.
+      expect(new RegExp(`(?<![0-9A-Za-z])${CVC_A}(?![0-9A-Za-z])`).test(text), `${where} contains ${CVC_A}`).toBe(
+        false,
+      );
+      // Spaced and dashed card numbers count too.
+      for (const pan of PANS) {
+        for (const form of [pan.replace(/(\d{4})(?=\d)/g, '$1 '), pan.replace(/(\d{4})(?=\d)/g, '$1-')])
+          expect(text.includes(form), `${where} contains a grouped card number`).toBe(false);
+      }
     }
   });
 });
