@@ -11,6 +11,7 @@ import { applyOutcome, type Outcome } from './outcome.ts';
 import { buildChargeRequest, orderNoFor } from './chargeRequest.ts';
 import { publicUrlOf } from './publicUrl.ts';
 import { isBillable } from '../billing/subscriptionStatus.ts';
+import { attemptRespondBy } from '../billing/attemptDeadline.ts';
 
 /**
  * Where a renewal gets charged. One call makes at most one attempt:
@@ -46,7 +47,11 @@ export type ChargeResult =
 export async function chargeInvoice(
   ctx: AppContext,
   invoiceId: string,
-  opts: { expectAttemptNo?: number } = {},
+  opts: {
+    expectAttemptNo?: number;
+    /** The customer's IP address, for a customer-present charge; default: the merchant server's. */
+    customerIp?: string;
+  } = {},
 ): Promise<ChargeResult> {
   const now = await ctx.time.now();
   const prepared = await ctx.db.transaction(async (tx) => {
@@ -92,6 +97,7 @@ export async function chargeInvoice(
       currency: invoice.currency,
       status: 'started',
       requestTime,
+      respondBy: attemptRespondBy(requestTime, ctx.config.gateway.timeoutMs),
       createdAt: now,
     });
     await tx.update(invoices).set({ attemptCount: attemptNo, nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
@@ -107,6 +113,7 @@ export async function chargeInvoice(
       periodStart: invoice.periodStart,
       publicUrl: publicUrlOf(ctx.config),
       webSite: ctx.config.webSite,
+      customerIp: opts.customerIp ?? ctx.config.serverIp,
     });
     return {
       kind: 'ready' as const,

@@ -69,6 +69,8 @@ export interface LedgerEntry {
   pmId?: string;
   remark?: string;
   paymentMethod?: string;
+  /** The customerIp the charge was sent with. */
+  customerIp?: string;
   /** ISO-8601 wall time. */
   createdAt: string;
 }
