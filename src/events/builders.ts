@@ -204,6 +204,32 @@ export function chargeSucceeded(
   };
 }
 
+/**
+ * An attempt whose outcome is still unknown an hour after its request (the gateway search
+ * keeps failing, or never answers): an operator must look the order up at AsiaBill.
+ */
+export function chargeUnresolved(
+  attempt: Att & { invoiceId: string; status: string; requestTime: Date; reconcileChecks: number },
+  data: { ageMs: number },
+  now: Date,
+): NewEvent {
+  return {
+    type: 'charge.unresolved',
+    subjectType: 'charge_attempt',
+    subjectId: attempt.id,
+    data: {
+      invoiceId: attempt.invoiceId,
+      orderNo: attempt.orderNo,
+      tokenType: attempt.tokenType,
+      status: attempt.status,
+      requestTime: attempt.requestTime.toISOString(),
+      checks: attempt.reconcileChecks,
+      ageSeconds: Math.round(data.ageMs / 1000),
+    },
+    ...at(now),
+  };
+}
+
 /** A second success for one invoice: our invariant broke somewhere; an operator must refund. */
 export function chargeDuplicateDetected(
   attempt: Att,

@@ -173,7 +173,11 @@ describe('processes die, Redis forgets', () => {
     expect(wiped).toBeGreaterThan(0);
     await until(
       'the job schedulers to be restored',
-      async () => (await t.engine.queues.maintenance.getJobSchedulers()).length === 2,
+      // The scan's scheduler on the maintenance queue, the reconciler's on its own queue.
+      async () =>
+        (await t.engine.queues.maintenance.getJobSchedulers()).length +
+          (await t.engine.queues.reconcile.getJobSchedulers()).length ===
+        2,
       15_000,
     );
     await waitQuiet(t.ctx.db, t.engine.queues, new Date('2027-04-10T00:00:00Z'), { timeoutMs: 30_000 });
