@@ -254,7 +254,20 @@ export interface ChargebackData {
 export type GatewayNotification =
   | { type: TransactionEventType | PreAuthEventType; requestId: string; requestTime: number; data: TransactionData }
   | { type: RefundEventType; requestId: string; requestTime: number; data: RefundData }
-  | { type: 'chargeback.success'; requestId: string; requestTime: number; data: ChargebackData };
+  | { type: 'chargeback.success'; requestId: string; requestTime: number; data: ChargebackData }
+  | UnhandledNotification;
+
+/**
+ * A correctly signed notification of a type this engine does not know (AsiaBill may add
+ * events): stored and acknowledged, never applied. `eventType` is the type as received.
+ */
+export interface UnhandledNotification {
+  type: 'unhandled';
+  eventType: string;
+  requestId: string;
+  requestTime: number;
+  data: { orderNo: string; tradeNo: string };
+}
 
 // ---- Additions for the full client surface (client.ts) ----
 

@@ -21,6 +21,7 @@ import {
 } from '../billing/reconcileSchedule.ts';
 import { recordEvents } from '../events/outbox.ts';
 import { chargeUnresolved } from '../events/builders.ts';
+import { AMOUNT_MISMATCH, notificationMatchesAttempt } from './notificationAmount.ts';
 
 /**
  * Resolves attempts whose outcome is open, without ever charging blindly:
@@ -233,7 +234,7 @@ export async function reconcileAttempt(
   if (!attempt || !isOpen(attempt.status)) return 'resolved';
 
   const outcome =
-    (await fromStoredNotification(ctx, attempt.orderNo)) ??
+    (await fromStoredNotification(ctx, attempt)) ??
     (await fromGatewaySearch(ctx, attempt.orderNo, attempt.requestTime));
   const wallNow = ctx.wall.now();
   let decided: Outcome | null = outcome;
@@ -265,8 +266,12 @@ export async function reconcileAttempt(
   return decided.status === 'not_charged' ? 'not_charged' : 'resolved';
 }
 
-async function fromStoredNotification(ctx: AppContext, orderNo: string): Promise<Outcome | null> {
-  const rows = await ctx.db
+async function fromStoredNotification(
+  ctx: AppContext,
+  attempt: { orderNo: string; amount: number; currency: string },
+): Promise<Outcome | null> {
+  const orderNo = attempt.orderNo;
+  const stored = await ctx.db
     .select()
     .from(gatewayNotifications)
     .where(
@@ -276,6 +281,13 @@ async function fromStoredNotification(ctx: AppContext, orderNo: string): Promise
       ),
     )
     .orderBy(desc(gatewayNotifications.receivedAt));
+  // Only notifications for exactly this attempt's money count (rows from before amounts were
+  // stored have neither and are taken as before).
+  const rows = stored.filter(
+    (r) =>
+      r.result !== AMOUNT_MISMATCH &&
+      ((r.orderAmount === null && r.orderCurrency === null) || notificationMatchesAttempt(r, attempt)),
+  );
   const success = rows.find((r) => r.orderStatus === 'success');
   if (success) return { status: 'succeeded', tradeNo: success.tradeNo ?? undefined };
   const fail = rows.find((r) => r.orderStatus === 'fail');
