@@ -71,17 +71,19 @@ export interface CreatePaymentMethodInput {
   customerId?: string;
 }
 
+/** Every field optional, as in the seed schema (asiabill/seedSchema.ts). */
 export interface GoodsDetail {
-  goodsTitle: string;
-  goodsCount: string;
-  goodsPrice: string;
+  goodsTitle?: string;
+  goodsCount?: string;
+  goodsPrice?: string;
 }
 
+/** Every field optional, as in the seed schema (asiabill/seedSchema.ts). */
 export interface Shipping {
-  address: Address;
-  firstName: string;
-  lastName: string;
-  phone: string;
+  address?: Address;
+  firstName?: string;
+  lastName?: string;
+  phone?: string;
 }
 
 export interface ConfirmChargeRequest {
