@@ -106,9 +106,7 @@ export function validateShipping(o: Obj, parent: string): Shipping | undefined {
   const s = optObject(o, parent, 'shipping');
   if (s === undefined) return undefined;
   const field = fieldPath(parent, 'shipping');
-  const address = seedRequires('Shipping', 'address')
-    ? reqObject(s, field, 'address')
-    : optObject(s, field, 'address');
+  const address = seedRequires('Shipping', 'address') ? reqObject(s, field, 'address') : optObject(s, field, 'address');
   return compact({
     address: address === undefined ? undefined : validateAddress(address, fieldPath(field, 'address')),
     firstName: seedStr('Shipping', s, field, 'firstName', { max: 100 }),
