@@ -40,8 +40,3 @@ export function nextLookupAt(requestTime: Date, wallNow: Date, decisionAt?: Date
   if (decisionAt !== undefined && decisionAt.getTime() > wallNow.getTime()) next = Math.min(next, decisionAt.getTime());
   return new Date(next);
 }
-
-/** True when an attempt made at `requestTime` has been open long enough to alert an operator. */
-export function isLongUnresolved(requestTime: Date, wallNow: Date): boolean {
-  return wallNow.getTime() - requestTime.getTime() >= UNRESOLVED_ALERT_AFTER_MS;
-}

@@ -71,7 +71,7 @@ export interface ReconcileReport {
  *  - each lookup is claimed by pushing the attempt's next check back *before* the gateway is
  *    asked (billing/reconcileSchedule.ts): a failure, a crash or a concurrent pass all leave it
  *    backed off;
- *  - the pass stops starting lookups when its time budget is spent.
+ *  - the pass stops starting lookups when its time budget is spent (after at least one).
  */
 export async function reconcileOpenAttempts(
   ctx: AppContext,
@@ -91,7 +91,8 @@ export async function reconcileOpenAttempts(
   report.alerted = await alertLongUnresolved(ctx);
   const due = await dueForLookup(ctx, opts.batch ?? RECONCILE_PASS_BATCH);
   for (const [i, attempt] of due.entries()) {
-    if (performance.now() - passStart > budgetMs) {
+    // At least one lookup per pass, however slow the queries before it were: passes make progress.
+    if (report.checked > 0 && performance.now() - passStart > budgetMs) {
       report.deferred = due.length - i;
       break;
     }
