@@ -150,6 +150,7 @@ async function runBaseline(): Promise<number> {
             periodStart: sub.currentPeriodEnd,
             publicUrl: 'http://127.0.0.1:1',
             webSite: 'https://merchant.example',
+            customerIp: ctx.config.serverIp,
           }),
           { requestTime: requestTime.getTime() },
         );

@@ -44,6 +44,12 @@ ALTER TABLE "charge_attempts" ADD COLUMN "payment_method_id" text;--> statement-
 ALTER TABLE "charge_attempts" ADD COLUMN "kind" text DEFAULT 'charge' NOT NULL;--> statement-breakpoint
 ALTER TABLE "charge_attempts" ADD COLUMN "outcome_class" text;--> statement-breakpoint
 ALTER TABLE "charge_attempts" ADD COLUMN "reattempt" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE "charge_attempts" ADD COLUMN "respond_by" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "charge_attempts" ADD COLUMN "next_check_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "charge_attempts" ADD COLUMN "last_checked_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "charge_attempts" ADD COLUMN "unresolved_alerted_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "gateway_notifications" ADD COLUMN "order_amount" text;--> statement-breakpoint
+ALTER TABLE "gateway_notifications" ADD COLUMN "order_currency" text;--> statement-breakpoint
 ALTER TABLE "invoices" ADD COLUMN "first_failed_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "invoices" ADD COLUMN "dunning_ends_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "invoices" ADD COLUMN "refusal_count" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
@@ -59,6 +65,7 @@ CREATE UNIQUE INDEX "webhook_attempts_delivery_attempt_uq" ON "webhook_attempts"
 CREATE UNIQUE INDEX "webhook_deliveries_event_endpoint_uq" ON "webhook_deliveries" USING btree ("event_id","endpoint_id") WHERE "webhook_deliveries"."origin" = 'event';--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_due_ix" ON "webhook_deliveries" USING btree ("next_attempt_at","id") WHERE "webhook_deliveries"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_event_ix" ON "webhook_deliveries" USING btree ("event_id");--> statement-breakpoint
+CREATE INDEX "charge_attempts_reconcile_ix" ON "charge_attempts" USING btree ("next_check_at","last_checked_at") WHERE "charge_attempts"."status" in ('started','unknown','pending');--> statement-breakpoint
 CREATE INDEX "charge_attempts_payment_method_ix" ON "charge_attempts" USING btree ("payment_method_id","created_at");--> statement-breakpoint
 CREATE INDEX "invoices_action_deadline_ix" ON "invoices" USING btree ("action_deadline") WHERE "invoices"."action_deadline" is not null;--> statement-breakpoint
 CREATE INDEX "invoices_dunning_ends_ix" ON "invoices" USING btree ("dunning_ends_at") WHERE "invoices"."dunning_ends_at" is not null;--> statement-breakpoint

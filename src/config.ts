@@ -1,7 +1,9 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { isIP } from 'node:net';
 import { ValidationError } from './errors.ts';
+import { MAX_GATEWAY_TIMEOUT_MS } from './billing/attemptDeadline.ts';
 
 /**
  * Environment → typed config, validated once at start-up. Every problem is reported with the
@@ -28,7 +30,13 @@ const schema = z.object({
     .regex(/^\d{8}$/, 'must be the 8-digit gateway number')
     .optional(),
   ASIABILL_SIGN_KEY: z.string().min(1).optional(),
-  ASIABILL_TIMEOUT_MS: positiveInt.default(30_000),
+  // Capped far below AsiaBill's 10-minute request window (billing/attemptDeadline.ts says why).
+  ASIABILL_TIMEOUT_MS: positiveInt
+    .max(
+      MAX_GATEWAY_TIMEOUT_MS,
+      `must be at most ${MAX_GATEWAY_TIMEOUT_MS} ms (2 minutes): a charge call must end long before AsiaBill's 10-minute request window, or the reconciler could allow a second charge while it still waits`,
+    )
+    .default(30_000),
   BILLING_SANDBOX_PORT: z.coerce.number().int().min(1).max(65535).default(8091),
   BILLING_SANDBOX_HOST: z.string().min(1).default('127.0.0.1'),
   BILLING_SANDBOX_STATE: z.string().min(1).optional(),
@@ -36,6 +44,14 @@ const schema = z.object({
   BILLING_HTTP_HOST: z.string().default('127.0.0.1'),
   BILLING_PUBLIC_URL: urlString.optional(),
   BILLING_WEBSITE: z.string().min(1).max(200).default('https://merchant.example'),
+  // The merchant server's public address, sent as customerIp on merchant-initiated renewals.
+  BILLING_SERVER_IP: z
+    .string()
+    .refine(
+      (v) => isIP(v) !== 0,
+      'must be an IPv4 or IPv6 address (the merchant server, sent as customerIp on renewals)',
+    )
+    .optional(),
   BILLING_CLOCK: z.enum(['system', 'test']).default('system'),
   BILLING_CHARGE_CONCURRENCY: positiveInt.default(8),
   BILLING_JOB_LOCK_MS: positiveInt.default(30_000),
@@ -79,6 +95,8 @@ export interface Config {
   httpHost: string;
   publicUrl: string | undefined;
   webSite: string;
+  /** customerIp of merchant-initiated (renewal) charges: the merchant server's address. */
+  serverIp: string;
   clock: 'system' | 'test';
   chargeConcurrency: number;
   /** BullMQ lock and stall-check interval: how soon a dead worker's job is handed to another. */
@@ -177,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpHost: e.BILLING_HTTP_HOST,
     publicUrl: e.BILLING_PUBLIC_URL,
     webSite: e.BILLING_WEBSITE,
+    serverIp: serverIpOf(e.BILLING_SERVER_IP, gateway),
     clock: e.BILLING_CLOCK,
     chargeConcurrency: e.BILLING_CHARGE_CONCURRENCY,
     jobLockMs: e.BILLING_JOB_LOCK_MS,
@@ -192,4 +211,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     visaRetryCap: e.BILLING_VISA_RETRY_CAP,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** Used only when the gateway is on this machine (the sandbox, a local stand-in). */
+export const LOCAL_SERVER_IP = '127.0.0.1';
+
+/**
+ * AsiaBill wants the customer's address on every card charge; a renewal has no customer
+ * present, so it carries the merchant server's. Loopback would tell AsiaBill's risk checks
+ * nothing true, so with a gateway elsewhere the address must be configured.
+ */
+function serverIpOf(configured: string | undefined, gateway: GatewayConfig): string {
+  if (configured !== undefined) return configured;
+  if (gateway.kind === 'sandbox' || isLocalUrl(gateway.paymentUrl)) return LOCAL_SERVER_IP;
+  throw new ConfigError([
+    "BILLING_SERVER_IP: required with a real AsiaBill gateway (the merchant server's public IP address, sent as customerIp on renewals)",
+  ]);
+}
+
+function isLocalUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
 }

@@ -10,8 +10,10 @@ import {
   RECONCILE_SCHEDULER_ID,
   type ChargeJob,
   type MaintenanceJob,
+  type ReconcileJob,
 } from './queue/names.ts';
-import { runChargeJob, runMaintenanceJob, type JobDeps } from './renewals/jobs.ts';
+import { runChargeJob, runMaintenanceJob, runReconcileJob, type JobDeps } from './renewals/jobs.ts';
+import { RECONCILE_INTERVAL_MS } from './billing/reconcileSchedule.ts';
 import { buildHttpServer } from './http/server.ts';
 import { startSandbox, type Sandbox } from './sandbox/index.ts';
 import { errorMessage } from './errors.ts';
@@ -31,11 +33,24 @@ export interface EngineParts {
   sandbox: boolean;
   /** Deliver merchant webhooks from the outbox (src/events/worker.ts). */
   events?: boolean;
+
+  /**
+   * The reconciler: its own queue and worker (unknown outcomes), so it never delays the scan.
+   * Default: wherever the scheduler runs (workers/reconciler.ts runs it alone).
+   */
+  reconcile?: boolean;
 }
 
-export const ALL_PARTS: EngineParts = { http: true, scheduler: true, charge: true, sandbox: true, events: true };
+export const ALL_PARTS: EngineParts = {
+  http: true,
+  scheduler: true,
+  charge: true,
+  sandbox: true,
+  events: true,
+  reconcile: true,
+};
 
-export const RECONCILE_INTERVAL_MS = 15_000;
+export { RECONCILE_INTERVAL_MS };
 
 export interface Engine {
   ctx: AppContext;
@@ -157,11 +172,6 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
         { every: config.scanIntervalMs },
         { name: 'scan', data: { kind: 'scan' } },
       );
-      await queues.maintenance.upsertJobScheduler(
-        RECONCILE_SCHEDULER_ID,
-        { every: RECONCILE_INTERVAL_MS },
-        { name: 'reconcile', data: { kind: 'reconcile' } },
-      );
     };
     await ensureSchedulers();
     await queues.triggerScan();
@@ -177,6 +187,41 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     );
   }
   if (parts.events) webhooks = await startWebhookWorker(ctx);
+  if (parts.reconcile ?? parts.scheduler) {
+    const w = new Worker<ReconcileJob>(
+      QUEUES.reconcile,
+      async () => {
+        const report = await runReconcileJob(deps);
+        logger.debug({ report }, 'reconcile pass done');
+        return report;
+      },
+      { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: 1 },
+    );
+    w.on('failed', (job, err) => logger.error({ jobId: job?.id, err: errorMessage(err) }, 'reconcile pass failed'));
+    w.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'reconcile worker error'));
+    workers.push(w);
+    // Versions before the reconcile queue scheduled passes on the maintenance queue.
+    await queues.maintenance.removeJobScheduler(RECONCILE_SCHEDULER_ID);
+    const ensureReconcileScheduler = async () => {
+      // Idempotent; re-run so the heartbeat comes back by itself after Redis lost its data.
+      await queues.reconcile.upsertJobScheduler(
+        RECONCILE_SCHEDULER_ID,
+        { every: RECONCILE_INTERVAL_MS },
+        { name: 'reconcile', data: { kind: 'reconcile' } },
+      );
+    };
+    await ensureReconcileScheduler();
+    timers.push(
+      setInterval(
+        () => {
+          ensureReconcileScheduler().catch((err) =>
+            logger.warn({ err: errorMessage(err) }, 'could not refresh the reconcile scheduler'),
+          );
+        },
+        Math.min(config.scanIntervalMs, 10_000),
+      ),
+    );
+  }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   ready = true;
 

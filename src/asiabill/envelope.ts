@@ -1,8 +1,11 @@
 /**
  * AsiaBill's response envelope `{code, message, data}`.
  *
- * Success is any all-zero code: AsiaBill itself uses "00000" (confirmCharge, customers…),
- * "0000" (checkout, refund) and "0" (JS SDK, payment_methods/{id}). Every other code is a
+ * Success is any all-zero code — AsiaBill itself uses "00000" (confirmCharge, customers…),
+ * "0000" (checkout, refund) and "0" (JS SDK, payment_methods/{id}) — or the word `success`,
+ * which the seed's confirmCharge response example carries (docs/gateway.md, "seed fidelity").
+ * Both are accepted on every call: reading `success` as a refusal would turn every charge
+ * into an unknown outcome and every other call into an error. Every other code is a
  * definite refusal and becomes AsiabillApiError.
  */
 import { AsiabillApiError, AsiabillTransportError } from './errors.ts';
@@ -15,7 +18,7 @@ export interface Envelope {
   data: unknown;
 }
 
-const SUCCESS_CODE = /^0+$/;
+const SUCCESS_CODE = /^(0+|success)$/i;
 
 export function isSuccessCode(code: string): boolean {
   return SUCCESS_CODE.test(code);

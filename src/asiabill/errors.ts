@@ -98,7 +98,7 @@ export class AsiabillShapeError extends BillingError {
   }
 }
 
-export type NotificationErrorCode = 'BAD_SIGNATURE' | 'STALE' | 'MISSING_HEADER' | 'BAD_BODY';
+export type NotificationErrorCode = 'BAD_SIGNATURE' | 'STALE' | 'MISSING_HEADER' | 'BAD_BODY' | 'BAD_VERSION';
 
 /** A webhook or returnUrl redirect we must not trust. Answer anything but `success`. */
 export class NotificationVerificationError extends BillingError {

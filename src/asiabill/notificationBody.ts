@@ -74,16 +74,32 @@ export function parseNotificationBody(rawBody: string, requestId: string, reques
   try {
     const body = asObject(parsed, 'notification body');
     const type = reqText(body, 'type');
-    const data = asObject(body.data, 'notification data');
+    const known = [...TRANSACTION_TYPES, ...REFUND_TYPES, 'chargeback.success'].includes(type);
+    // The data of a type we do not handle may have any shape (or be absent).
+    const data = known ? asObject(body.data, 'notification data') : isObject(body.data) ? body.data : {};
     const transactionType = TRANSACTION_TYPES.find((t) => t === type);
     if (transactionType) return { type: transactionType, requestId, requestTime, data: transactionData(data) };
     const refundType = REFUND_TYPES.find((t) => t === type);
     if (refundType) return { type: refundType, requestId, requestTime, data: refundData(data) };
     if (type === 'chargeback.success') return { type, requestId, requestTime, data: chargebackData(data) };
-    throw new AsiabillShapeError('unknown notification type');
+    // A type we do not handle: kept (by the caller) and acknowledged, so AsiaBill does not
+    // retry it for 17 hours; only the references needed to find it later are read.
+    return {
+      type: 'unhandled',
+      eventType: type,
+      requestId,
+      requestTime,
+      data: { orderNo: looseText(data, 'orderNo'), tradeNo: looseText(data, 'tradeNo') },
+    };
   } catch (err) {
     if (err instanceof AsiabillShapeError)
       throw new NotificationVerificationError('BAD_BODY', `notification body rejected: ${err.message}`);
     throw err;
   }
+}
+
+/** A reference field of an unhandled notification: text if it is text (or a number), else ''. */
+function looseText(d: JsonObject, key: string): string {
+  const v = d[key];
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '';
 }

@@ -2,9 +2,12 @@
  * AsiaBill async notifications (webhooks to callbackUrl), API.md §3.
  *
  * sign-info = HEX(HMAC-SHA256(signKey, gateway-no + request-id + request-time + version
- *             + "." + rawBody)), checked over the RAW body text exactly as received —
- * a re-serialised body could differ byte for byte and would not verify. Only after the
- * signature and the freshness window pass is the body parsed.
+ *             + "." + body)), where gateway-no is OUR configured number (as AsiaBill's SDK
+ * does: the header's value is not trusted) and body is either the raw text exactly as
+ * received or — what AsiaBill's PHP SDK verifies — that body with `/` escaped as `\/`
+ * (phpJson.ts). Both need the key. The `version` header must be the API
+ * version we speak. Only after the signature, version and freshness window pass is the body
+ * parsed.
  */
 import { randomUUID } from 'node:crypto';
 import type { GatewayNotification } from './types.ts';
@@ -12,6 +15,7 @@ import { NotificationVerificationError } from './errors.ts';
 import { API_VERSION } from './endpoints.ts';
 import { safeEqualHex, signRequest } from './sign.ts';
 import { parseNotificationBody } from './notificationBody.ts';
+import { slashEscapedForm } from './phpJson.ts';
 
 export type HeaderBag = Record<string, string | string[] | undefined>;
 
@@ -25,6 +29,8 @@ export interface VerifyNotificationInput {
   maxAgeMs?: number;
   /** When set, the signature must be over OUR gateway number (what the SDK does). */
   gatewayNo?: string;
+  /** The `version` header a notification must carry (default: the API version we speak). */
+  version?: string;
 }
 
 const REQUIRED_HEADERS = ['gateway-no', 'request-id', 'request-time', 'version', 'sign-info'] as const;
@@ -54,16 +60,29 @@ export function verifyNotification(input: VerifyNotificationInput): GatewayNotif
     );
   const requestTime = Number(h['request-time']);
 
-  const expected = signRequest({
-    gatewayNo: input.gatewayNo ?? h['gateway-no'],
-    requestId: h['request-id'],
-    requestTime: h['request-time'],
-    version: h.version,
-    rawBody: input.rawBody,
-    signKey: input.signKey,
-  });
-  if (!safeEqualHex(expected, h['sign-info']))
-    throw new NotificationVerificationError('BAD_SIGNATURE', 'notification signature does not match');
+  const signedOver = (body: string): boolean =>
+    safeEqualHex(
+      signRequest({
+        gatewayNo: input.gatewayNo ?? h['gateway-no'],
+        requestId: h['request-id'],
+        requestTime: h['request-time'],
+        version: h.version,
+        rawBody: body,
+        signKey: input.signKey,
+      }),
+      h['sign-info'],
+    );
+  if (!signedOver(input.rawBody)) {
+    const escaped = slashEscapedForm(input.rawBody);
+    if (escaped === input.rawBody || !signedOver(escaped))
+      throw new NotificationVerificationError('BAD_SIGNATURE', 'notification signature does not match');
+  }
+  const version = input.version ?? API_VERSION;
+  if (h.version !== version)
+    throw new NotificationVerificationError(
+      'BAD_VERSION',
+      `notification version header is not ${version} (this engine speaks AsiaBill API ${version})`,
+    );
 
   const now = (input.now ?? new Date()).getTime();
   const maxAgeMs = input.maxAgeMs ?? 600_000;

@@ -71,17 +71,19 @@ export interface CreatePaymentMethodInput {
   customerId?: string;
 }
 
+/** Every field optional, as in the seed schema (asiabill/seedSchema.ts). */
 export interface GoodsDetail {
-  goodsTitle: string;
-  goodsCount: string;
-  goodsPrice: string;
+  goodsTitle?: string;
+  goodsCount?: string;
+  goodsPrice?: string;
 }
 
+/** Every field optional, as in the seed schema (asiabill/seedSchema.ts). */
 export interface Shipping {
-  address: Address;
-  firstName: string;
-  lastName: string;
-  phone: string;
+  address?: Address;
+  firstName?: string;
+  lastName?: string;
+  phone?: string;
 }
 
 export interface ConfirmChargeRequest {
@@ -258,7 +260,20 @@ export interface ChargebackData {
 export type GatewayNotification =
   | { type: TransactionEventType | PreAuthEventType; requestId: string; requestTime: number; data: TransactionData }
   | { type: RefundEventType; requestId: string; requestTime: number; data: RefundData }
-  | { type: 'chargeback.success'; requestId: string; requestTime: number; data: ChargebackData };
+  | { type: 'chargeback.success'; requestId: string; requestTime: number; data: ChargebackData }
+  | UnhandledNotification;
+
+/**
+ * A correctly signed notification of a type this engine does not know (AsiaBill may add
+ * events): stored and acknowledged, never applied. `eventType` is the type as received.
+ */
+export interface UnhandledNotification {
+  type: 'unhandled';
+  eventType: string;
+  requestId: string;
+  requestTime: number;
+  data: { orderNo: string; tradeNo: string };
+}
 
 // ---- Additions for the full client surface (client.ts) ----
 

@@ -17,7 +17,9 @@ import {
   reqObject,
   reqStr,
   type Obj,
+  type StrRule,
 } from './fieldRules.ts';
+import { seedRequires, type SeedSchema } from './seedSchema.ts';
 
 /** Countries whose addresses must carry a state code (OpenAPI `Address.state`). */
 const STATE_REQUIRED = new Set(['US', 'CA', 'IN']);
@@ -80,29 +82,37 @@ export function validateCard(value: unknown, field: string): CardInput {
   };
 }
 
+/** A string field, required exactly when the seed schema's `required` list names it. */
+function seedStr(schema: SeedSchema, o: Obj, parent: string, key: string, rule: StrRule): string | undefined {
+  return seedRequires(schema, key) ? reqStr(o, parent, key, rule) : optStr(o, parent, key, rule);
+}
+
+/** Goods items: the seed requires none of their fields, so any may be left out. */
 export function validateGoodsDetails(o: Obj, parent: string): GoodsDetail[] | undefined {
   const items = optArray(o, parent, 'goodsDetails', 10);
   return items?.map((item, i) => {
     const field = fieldPath(fieldPath(parent, 'goodsDetails'), i);
     const g = readObject(item, field);
-    return {
-      goodsTitle: reqStr(g, field, 'goodsTitle', { max: 100 }),
-      goodsCount: reqStr(g, field, 'goodsCount', { max: 30 }),
-      goodsPrice: reqStr(g, field, 'goodsPrice', { max: 30 }),
-    };
+    return compact({
+      goodsTitle: seedStr('GoodsDetail', g, field, 'goodsTitle', { max: 100 }),
+      goodsCount: seedStr('GoodsDetail', g, field, 'goodsCount', { max: 30 }),
+      goodsPrice: seedStr('GoodsDetail', g, field, 'goodsPrice', { max: 30 }),
+    });
   });
 }
 
+/** Shipping: the seed requires none of its fields; an address that is given is checked in full. */
 export function validateShipping(o: Obj, parent: string): Shipping | undefined {
   const s = optObject(o, parent, 'shipping');
   if (s === undefined) return undefined;
   const field = fieldPath(parent, 'shipping');
-  return {
-    address: validateAddress(reqObject(s, field, 'address'), fieldPath(field, 'address')),
-    firstName: reqStr(s, field, 'firstName', { max: 100 }),
-    lastName: reqStr(s, field, 'lastName', { max: 100 }),
-    phone: reqStr(s, field, 'phone', { max: 50 }),
-  };
+  const address = seedRequires('Shipping', 'address') ? reqObject(s, field, 'address') : optObject(s, field, 'address');
+  return compact({
+    address: address === undefined ? undefined : validateAddress(address, fieldPath(field, 'address')),
+    firstName: seedStr('Shipping', s, field, 'firstName', { max: 100 }),
+    lastName: seedStr('Shipping', s, field, 'lastName', { max: 100 }),
+    phone: seedStr('Shipping', s, field, 'phone', { max: 50 }),
+  });
 }
 
 /**

@@ -238,6 +238,18 @@ export const chargeAttempts = pgTable(
     outcomeClass: text('outcome_class').$type<OutcomeClass>(),
     /** A merchant-initiated reattempt after a decline on this invoice: counts toward card-network caps. */
     reattempt: boolean('reattempt').notNull().default(false),
+    /**
+     * Real wall time by which the worker that made this attempt gives up waiting for the
+     * answer (request-time + that worker's ASIABILL_TIMEOUT_MS). A `started` attempt is never
+     * judged before it, whatever the reconciler's own setting. Null on rows from before it existed.
+     */
+    respondBy: ts('respond_by'),
+    /** The reconciler's next lookup is not due before this (back-off); null = due now. */
+    nextCheckAt: ts('next_check_at'),
+    /** When the reconciler last looked this attempt up (ordering: least recently checked first). */
+    lastCheckedAt: ts('last_checked_at'),
+    /** When `charge.unresolved` was raised for it (once per attempt). */
+    unresolvedAlertedAt: ts('unresolved_alerted_at'),
   },
   (t) => [
     uniqueIndex('charge_attempts_invoice_attempt_uq').on(t.invoiceId, t.attemptNo),
@@ -247,6 +259,9 @@ export const chargeAttempts = pgTable(
     uniqueIndex('charge_attempts_one_success_uq').on(t.invoiceId).where(sql`${t.status} = 'succeeded'`),
     index('charge_attempts_open_ix')
       .on(t.status, t.requestTime)
+      .where(sql`${t.status} in ${sqlList(OPEN_ATTEMPT_STATUSES)}`),
+    index('charge_attempts_reconcile_ix')
+      .on(t.nextCheckAt, t.lastCheckedAt)
       .where(sql`${t.status} in ${sqlList(OPEN_ATTEMPT_STATUSES)}`),
     check('charge_attempts_status_ck', sql`${t.status} in ${sqlList(ATTEMPT_STATUSES)}`),
     check('charge_attempts_token_type_ck', sql`${t.tokenType} in ${sqlList(TOKEN_TYPES)}`),
@@ -265,6 +280,9 @@ export const gatewayNotifications = pgTable(
     orderNo: text('order_no'),
     tradeNo: text('trade_no'),
     orderStatus: text('order_status'),
+    /** Amount and currency as the notification stated them (checked against the attempt). */
+    orderAmount: text('order_amount'),
+    orderCurrency: text('order_currency'),
     requestId: text('request_id').notNull(),
     rawBody: text('raw_body').notNull(),
     timesReceived: integer('times_received').notNull().default(1),

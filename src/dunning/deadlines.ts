@@ -74,7 +74,7 @@ async function closeCustomerAction(ctx: AppContext, invoiceId: string, now: Date
     return false;
   }
   // Ask the gateway once more: the customer may have finished and the notification be late.
-  const found = await lookUpOrder(ctx, open.orderNo, open.requestTime);
+  const found = await lookUpOrder(ctx, open);
   if (found && (found.status === 'succeeded' || found.status === 'failed')) {
     await ctx.db.transaction((tx) => applyOutcome(tx, open.id, found, now, 'deadline'));
     return true;

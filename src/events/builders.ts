@@ -295,6 +295,63 @@ export function chargeSucceeded(
   };
 }
 
+/**
+ * An attempt whose outcome is still unknown an hour after its request (the gateway search
+ * keeps failing, or never answers): an operator must look the order up at AsiaBill.
+ */
+export function chargeUnresolved(
+  attempt: Att & { invoiceId: string; status: string; requestTime: Date; reconcileChecks: number },
+  data: { ageMs: number },
+  now: Date,
+): NewEvent {
+  return {
+    type: 'charge.unresolved',
+    subjectType: 'charge_attempt',
+    subjectId: attempt.id,
+    data: {
+      invoiceId: attempt.invoiceId,
+      orderNo: attempt.orderNo,
+      tokenType: attempt.tokenType,
+      status: attempt.status,
+      requestTime: attempt.requestTime.toISOString(),
+      checks: attempt.reconcileChecks,
+      ageSeconds: Math.round(data.ageMs / 1000),
+    },
+    ...at(now),
+  };
+}
+
+/**
+ * A verified notification about an attempt that states another amount or currency than the
+ * attempt charged: stored, never applied; an operator must look at the order.
+ */
+export function chargeNotificationMismatch(
+  attempt: Att & { invoiceId: string; amount: number; currency: string },
+  data: {
+    notificationId: string;
+    type: string;
+    tradeNo: string;
+    statedAmount: string | null;
+    statedCurrency: string | null;
+  },
+  now: Date,
+): NewEvent {
+  return {
+    type: 'charge.notification_mismatch',
+    subjectType: 'charge_attempt',
+    subjectId: attempt.id,
+    data: {
+      invoiceId: attempt.invoiceId,
+      orderNo: attempt.orderNo,
+      tokenType: attempt.tokenType,
+      amount: attempt.amount,
+      currency: attempt.currency,
+      ...data,
+    },
+    ...at(now),
+  };
+}
+
 /** A second success for one invoice: our invariant broke somewhere; an operator must refund. */
 export function chargeDuplicateDetected(
   attempt: Att,

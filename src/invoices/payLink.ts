@@ -15,7 +15,6 @@ import { isPayable } from '../billing/subscriptionStatus.ts';
 import { applyOutcome } from '../renewals/outcome.ts';
 import { orderNoFor } from '../renewals/chargeRequest.ts';
 import { publicUrlOf } from '../renewals/publicUrl.ts';
-import { MERCHANT_INITIATED_IP } from '../renewals/chargeRequest.ts';
 import { policyForPlan } from '../dunning/invoiceDunning.ts';
 
 /**
@@ -120,7 +119,8 @@ export async function createPayLink(ctx: AppContext, invoiceId: string, methodIn
       callbackUrl: `${publicUrl}/webhooks/asiabill`,
       returnUrl: `${publicUrl}/return/asiabill`,
       customerId: refs.c.asiabillCustomerId,
-      customerIp: MERCHANT_INITIATED_IP,
+      // Nobody is present when the link is made; the customer's browser opens it later.
+      customerIp: ctx.config.serverIp,
       remark: `pay link for invoice ${invoice.id}`,
       webSite: ctx.config.webSite,
     };

@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions, type ConnectionOptions } from 'bullmq';
-import { QUEUES, chargeJobId, type ChargeJob, type MaintenanceJob } from './names.ts';
+import { QUEUES, chargeJobId, type ChargeJob, type MaintenanceJob, type ReconcileJob } from './names.ts';
 
 /**
  * Connection *options*, not a shared client: BullMQ then creates (and on close() releases)
@@ -35,6 +35,7 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
 export interface Queues {
   charge: Queue<ChargeJob>;
   maintenance: Queue<MaintenanceJob>;
+  reconcile: Queue<ReconcileJob>;
   enqueueCharge(job: ChargeJob): Promise<void>;
   triggerScan(): Promise<void>;
   triggerReconcile(): Promise<void>;
@@ -49,10 +50,16 @@ export function openQueues(redisUrl: string, prefix: string): Queues {
     prefix,
     defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, attempts: 1 },
   });
+  const reconcile = new Queue<ReconcileJob>(QUEUES.reconcile, {
+    connection,
+    prefix,
+    defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, attempts: 1 },
+  });
   let seq = 0;
   return {
     charge,
     maintenance,
+    reconcile,
     async enqueueCharge(job) {
       await charge.add('charge', job, { jobId: chargeJobId(job.invoiceId, job.attemptNo) });
     },
@@ -62,7 +69,7 @@ export function openQueues(redisUrl: string, prefix: string): Queues {
     },
     async triggerReconcile() {
       seq += 1;
-      await maintenance.add(
+      await reconcile.add(
         'reconcile',
         { kind: 'reconcile' },
         { jobId: `reconcile-now-${process.pid}-${Date.now()}-${seq}` },
@@ -71,6 +78,7 @@ export function openQueues(redisUrl: string, prefix: string): Queues {
     async close() {
       await charge.close();
       await maintenance.close();
+      await reconcile.close();
     },
   };
 }

@@ -1,8 +1,14 @@
 /** Queue names and job ids. Job ids derive from Postgres ids (BullMQ forbids ':' in them). */
 export const QUEUES = {
   charge: 'charge',
+  /** Scan for due renewals, retries and expiries. */
   maintenance: 'maintenance',
   webhooks: 'webhooks',
+  /**
+   * Unknown outcomes (transaction search). Its own queue and worker, so a slow or failing
+   * gateway search never holds up the scan behind it.
+   */
+  reconcile: 'reconcile',
 } as const;
 
 export interface ChargeJob {
@@ -11,7 +17,10 @@ export interface ChargeJob {
   attemptNo: number;
 }
 
+/** `reconcile` on the maintenance queue is only read from jobs an older version left in Redis. */
 export type MaintenanceJob = { kind: 'scan' } | { kind: 'reconcile' };
+
+export type ReconcileJob = { kind: 'reconcile' };
 
 export function chargeJobId(invoiceId: string, attemptNo: number): string {
   return `charge-${invoiceId}-${attemptNo}`;

@@ -1,13 +1,16 @@
+import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { chargeAttempts, gatewayNotifications, invoices } from '../db/schema.ts';
 import { canTransition } from '../billing/attemptStatus.ts';
 import { verifyNotification } from '../asiabill/notifications.ts';
 import { NotificationVerificationError } from '../asiabill/errors.ts';
-import type { GatewayNotification } from '../asiabill/types.ts';
+import type { GatewayNotification, TokenType, UnhandledNotification } from '../asiabill/types.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
 import { recordEvent } from '../events/outbox.ts';
-import { notificationUnmatched } from '../events/builders.ts';
+import { chargeNotificationMismatch, notificationUnmatched } from '../events/builders.ts';
+import { formatMoney } from '../money.ts';
+import { AMOUNT_MISMATCH, notificationMatchesAttempt } from './notificationAmount.ts';
 import { errorMessage } from '../errors.ts';
 import { applyOutcome, type Outcome } from './outcome.ts';
 
@@ -37,6 +40,8 @@ export async function applyNotification(
       headers: input.headers,
       rawBody: input.rawBody,
       signKey: ctx.config.gateway.signKey,
+      // Our own gateway number, never the header's (the header is not covered by trust).
+      gatewayNo: ctx.config.gateway.gatewayNo,
       now: ctx.wall.now(),
     });
   } catch (err) {
@@ -46,20 +51,34 @@ export async function applyNotification(
     return code === 'BAD_BODY' ? { kind: 'malformed', code } : { kind: 'unverified', code };
   }
   const now = await ctx.time.now();
-  const result = await ctx.db.transaction(async (tx) => {
+  if (n.type === 'unhandled') return storeUnhandled(ctx, n, input.rawBody, now);
+  const { res: result, mismatch } = await ctx.db.transaction(async (tx) => {
     const d = n.data;
     const status = 'orderStatus' in d ? d.orderStatus : null;
     const ref = 'batchNo' in d ? d.batchNo : d.tradeNo;
     const dedupeKey = `${n.type}:${ref}:${d.orderNo}:${status ?? ''}`;
+    const stated = statedAmount(n);
 
     const outcome = outcomeOf(n);
     let res = 'recorded';
+    let attemptForAlert: {
+      id: string;
+      orderNo: string;
+      tokenType: TokenType;
+      invoiceId: string;
+      amount: number;
+      currency: string;
+    } | null = null;
     if (outcome) {
       const attempt = (
         await tx
           .select({
             id: chargeAttempts.id,
+            orderNo: chargeAttempts.orderNo,
+            tokenType: chargeAttempts.tokenType,
             status: chargeAttempts.status,
+            amount: chargeAttempts.amount,
+            currency: chargeAttempts.currency,
             invoiceId: chargeAttempts.invoiceId,
             subscriptionId: invoices.subscriptionId,
           })
@@ -69,6 +88,10 @@ export async function applyNotification(
       )[0];
       if (!attempt) {
         res = 'unmatched';
+      } else if (!notificationMatchesAttempt(stated, attempt)) {
+        // Signed, but for other money than this attempt asked for: kept and alerted, never applied.
+        res = AMOUNT_MISMATCH;
+        attemptForAlert = attempt;
       } else if (!canTransition(attempt.status, outcome.status) && outcome.status !== 'pending') {
         // Outcomes only move up in rank, so one that cannot apply now never will: a duplicate
         // or a stale notification is recorded without taking any lock.
@@ -90,6 +113,8 @@ export async function applyNotification(
         orderNo: d.orderNo,
         tradeNo: d.tradeNo,
         orderStatus: status,
+        orderAmount: stated.orderAmount,
+        orderCurrency: stated.orderCurrency,
         requestId: n.requestId,
         rawBody: input.rawBody,
         receivedAt: now,
@@ -108,10 +133,79 @@ export async function applyNotification(
         notificationUnmatched(row.id, { type: n.type, orderNo: d.orderNo, tradeNo: d.tradeNo }, now),
       );
     }
-    return res;
+    if (row && attemptForAlert && row.timesReceived === 1) {
+      await recordEvent(
+        tx,
+        chargeNotificationMismatch(
+          attemptForAlert,
+          {
+            notificationId: row.id,
+            type: n.type,
+            tradeNo: d.tradeNo,
+            statedAmount: stated.orderAmount,
+            statedCurrency: stated.orderCurrency,
+          },
+          now,
+        ),
+      );
+    }
+    const found = attemptForAlert ? { attemptId: attemptForAlert.id, expected: formatMoney(attemptForAlert) } : null;
+    return { res, mismatch: found };
   });
+  if (mismatch) {
+    ctx.logger.error(
+      {
+        type: n.type,
+        orderNo: n.data.orderNo,
+        attemptId: mismatch.attemptId,
+        expected: mismatch.expected,
+        statedAmount: statedAmount(n).orderAmount,
+        statedCurrency: statedAmount(n).orderCurrency,
+      },
+      'AsiaBill notification amount or currency does not match the charge attempt: stored, not applied',
+    );
+  }
   ctx.logger.info({ type: n.type, orderNo: n.data.orderNo, result }, 'AsiaBill notification');
   return { kind: 'accepted', result };
+}
+
+function statedAmount(n: GatewayNotification): { orderAmount: string | null; orderCurrency: string | null } {
+  if (n.type === 'unhandled') return { orderAmount: null, orderCurrency: null };
+  const d = n.data;
+  // '' (stated nothing) is kept as ''; null in the table means a row from before the check.
+  return { orderAmount: d.orderAmount, orderCurrency: d.orderCurrency };
+}
+
+/** A signed notification of a type we do not handle: kept (deduplicated) and acknowledged. */
+async function storeUnhandled(
+  ctx: AppContext,
+  n: UnhandledNotification,
+  rawBody: string,
+  now: Date,
+): Promise<NotificationResult> {
+  const digest = createHash('sha256').update(rawBody, 'utf8').digest('hex');
+  await ctx.db
+    .insert(gatewayNotifications)
+    .values({
+      id: newId(ID_PREFIX.notification),
+      dedupeKey: `${n.eventType}:${digest}`,
+      type: n.eventType.slice(0, 200),
+      orderNo: n.data.orderNo || null,
+      tradeNo: n.data.tradeNo || null,
+      requestId: n.requestId,
+      rawBody,
+      receivedAt: now,
+      result: 'unhandled',
+    })
+    .onConflictDoUpdate({
+      target: gatewayNotifications.dedupeKey,
+      set: { timesReceived: sql`${gatewayNotifications.timesReceived} + 1` },
+    });
+  ctx.logger.warn(
+    { type: n.eventType, orderNo: n.data.orderNo },
+    'AsiaBill notification of a type this engine does not handle: stored and acknowledged',
+  );
+  return { kind: 'accepted', result: 'unhandled' };
 }
 
 function outcomeOf(n: GatewayNotification): Outcome | null {

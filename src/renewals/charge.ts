@@ -12,6 +12,7 @@ import { buildChargeRequest, orderNoFor } from './chargeRequest.ts';
 import { publicUrlOf } from './publicUrl.ts';
 import { isBillable, isPayable } from '../billing/subscriptionStatus.ts';
 import { checkNetworkCaps, deferForCap } from '../dunning/guards.ts';
+import { attemptRespondBy } from '../billing/attemptDeadline.ts';
 
 /**
  * Where a renewal gets charged. One call makes at most one attempt:
@@ -48,8 +49,13 @@ export type ChargeResult =
 export async function chargeInvoice(
   ctx: AppContext,
   invoiceId: string,
-  /** `manual`: an operator's or customer's retry (`billing invoices retry`, a card update) — due now, also on an `unpaid` subscription. */
-  opts: { expectAttemptNo?: number; manual?: boolean } = {},
+  opts: {
+    expectAttemptNo?: number;
+    /** An operator's or customer's retry (`billing invoices retry`, a card update): due now, also on an `unpaid` subscription. */
+    manual?: boolean;
+    /** The customer's IP address, for a customer-present charge; default: the merchant server's. */
+    customerIp?: string;
+  } = {},
 ): Promise<ChargeResult> {
   const now = await ctx.time.now();
   const prepared = await ctx.db.transaction(async (tx) => {
@@ -107,6 +113,7 @@ export async function chargeInvoice(
       currency: invoice.currency,
       status: 'started',
       requestTime,
+      respondBy: attemptRespondBy(requestTime, ctx.config.gateway.timeoutMs),
       createdAt: now,
       paymentMethodId: pm.id,
       reattempt: cap.reattempt,
@@ -124,6 +131,7 @@ export async function chargeInvoice(
       periodStart: invoice.periodStart,
       publicUrl: publicUrlOf(ctx.config),
       webSite: ctx.config.webSite,
+      customerIp: opts.customerIp ?? ctx.config.serverIp,
     });
     return {
       kind: 'ready' as const,

@@ -1,5 +1,5 @@
 import type { ConfirmChargeRequest, TokenType } from '../asiabill/types.ts';
-import { toAsiabillOrderAmount, formatAmount } from '../money.ts';
+import { toAsiabillOrderAmount } from '../money.ts';
 
 /**
  * Builds the confirmCharge body for one attempt. Pure: everything comes in as arguments.
@@ -11,12 +11,6 @@ import { toAsiabillOrderAmount, formatAmount } from '../money.ts';
 export function orderNoFor(invoiceId: string, attemptNo: number): string {
   return `${invoiceId}-${attemptNo}`;
 }
-
-/**
- * AsiaBill requires customerIp for non-redirect payments. A merchant-initiated renewal has
- * no customer present; we send the merchant server's address, as card networks expect for MIT.
- */
-export const MERCHANT_INITIATED_IP = '127.0.0.1';
 
 export interface ChargeRequestInput {
   orderNo: string;
@@ -30,23 +24,32 @@ export interface ChargeRequestInput {
   periodStart: Date;
   publicUrl: string;
   webSite: string;
+  /**
+   * AsiaBill requires customerIp on card charges. The customer-present first charge sends the
+   * customer's address (when the caller gave it); a merchant-initiated renewal has no customer
+   * present and sends the merchant server's (BILLING_SERVER_IP), as card networks expect for MIT.
+   */
+  customerIp: string;
 }
 
 export function buildChargeRequest(i: ChargeRequestInput): ConfirmChargeRequest {
-  const money = { amount: i.amount, currency: i.currency };
+  // One rendering for both amounts: AsiaBill takes at most 2 decimals (whole units for
+  // zero-decimal currencies), so a 3-decimal currency's goodsPrice must not carry a third
+  // decimal that orderAmount drops — the one item's price must read as the order's amount.
+  const amount = toAsiabillOrderAmount({ amount: i.amount, currency: i.currency });
   return {
     orderNo: i.orderNo,
-    orderAmount: toAsiabillOrderAmount(money),
+    orderAmount: amount,
     orderCurrency: i.currency,
     customerId: i.asiabillCustomerId,
     customerPaymentMethodId: i.asiabillPaymentMethodId,
     tokenType: i.tokenType,
-    customerIp: MERCHANT_INITIATED_IP,
+    customerIp: i.customerIp,
     callbackUrl: `${i.publicUrl}/webhooks/asiabill`,
     returnUrl: `${i.publicUrl}/return/asiabill`,
     webSite: i.webSite,
     isMobile: '0',
-    goodsDetails: [{ goodsTitle: i.planName.slice(0, 100), goodsCount: '1', goodsPrice: formatAmount(money) }],
+    goodsDetails: [{ goodsTitle: i.planName.slice(0, 100), goodsCount: '1', goodsPrice: amount }],
     remark: `subscription ${i.subscriptionId} period ${i.periodStart.toISOString()}`,
   };
 }

@@ -28,8 +28,14 @@ export async function runChargeJob(deps: JobDeps, job: ChargeJob): Promise<Charg
   return result;
 }
 
+/** One reconcile pass (time-budgeted; see reconcile.ts). */
+export async function runReconcileJob(deps: JobDeps): Promise<ReconcileReport> {
+  return reconcileOpenAttempts(deps.ctx);
+}
+
 export async function runMaintenanceJob(deps: JobDeps, job: MaintenanceJob): Promise<ScanReport | ReconcileReport> {
-  if (job.kind === 'reconcile') return reconcileOpenAttempts(deps.ctx);
+  // A reconcile job an older version queued here: still one budgeted pass.
+  if (job.kind === 'reconcile') return runReconcileJob(deps);
   const now = await deps.ctx.time.now();
   // Deadlines first, so a retry they schedule for now is enqueued by this same scan.
   await runDunningDeadlines(deps.ctx, now);

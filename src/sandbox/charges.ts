@@ -67,6 +67,7 @@ export class ChargeEngine {
       orderInfo: decision.orderInfo,
       returnUrl: req.returnUrl,
       createdAt: now,
+      customerIp: req.customerIp,
       ...(req.tokenType !== undefined ? { tokenType: req.tokenType } : {}),
       ...(req.customerId !== undefined ? { customerId: req.customerId } : {}),
       ...(req.remark !== undefined ? { remark: req.remark } : {}),

@@ -25,18 +25,28 @@ export class KnobState {
   private failCount = 0;
   private holdNext = 0;
   holdResponseMs = 30_000;
+  /** Answer every success with this code instead of the route's own (see SandboxKnobs). */
+  successCode: string | undefined;
 
   constructor(initial: Partial<NotifyKnobs> = {}) {
     this.notify = { ...DEFAULT_NOTIFY_KNOBS, ...initial };
   }
 
   set(k: SandboxKnobs): void {
-    const { dropNextResponses, failNextRequestsWith, failNextRequests, holdNextResponses, holdResponseMs, ...notify } =
-      k;
+    const {
+      dropNextResponses,
+      failNextRequestsWith,
+      failNextRequests,
+      holdNextResponses,
+      holdResponseMs,
+      successCode,
+      ...notify
+    } = k;
     this.notify = { ...this.notify, ...Object.fromEntries(Object.entries(notify).filter(([, v]) => v !== undefined)) };
     if (dropNextResponses !== undefined) this.dropNext = dropNextResponses;
     if (holdNextResponses !== undefined) this.holdNext = holdNextResponses;
     if (holdResponseMs !== undefined) this.holdResponseMs = holdResponseMs;
+    if (successCode !== undefined) this.successCode = successCode || undefined;
     if (failNextRequestsWith !== undefined) {
       this.failWith = failNextRequestsWith || undefined;
       this.failCount = this.failWith === undefined ? 0 : (failNextRequests ?? 1);
@@ -83,6 +93,7 @@ export function parseKnobs(body: unknown): SandboxKnobs {
       out[key] = value;
     else if ((key === 'duplicate' || key === 'reorder') && typeof value === 'boolean') out[key] = value;
     else if (key === 'failNextRequestsWith' && typeof value === 'string') out.failNextRequestsWith = value;
+    else if (key === 'successCode' && typeof value === 'string') out.successCode = value;
     else if (key === 'retryScheduleMs' && Array.isArray(value) && value.every((v) => typeof v === 'number' && v >= 0))
       out.retryScheduleMs = value.map(Number);
     else throw new Error(`bad knob ${key}`);

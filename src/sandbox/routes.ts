@@ -139,7 +139,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
             req.raw.socket.destroy();
             return;
           }
-          return answer({ code: result.code ?? '00000', message: 'success', data: result.data });
+          const code = deps.knobs.successCode ?? result.code ?? '00000';
+          return answer({ code, message: 'success', data: result.data });
         } catch (err) {
           // Field rules are AsiaBill's P0001; the message names the field, never its value.
           if (err instanceof AsiabillValidationError)

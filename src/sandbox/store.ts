@@ -106,6 +106,7 @@ export function toLedgerEntry(c: StoredCharge): LedgerEntry {
   if (c.pmId !== undefined) entry.pmId = c.pmId;
   if (c.remark !== undefined) entry.remark = c.remark;
   if (c.paymentMethod !== undefined) entry.paymentMethod = c.paymentMethod;
+  if (c.customerIp !== undefined) entry.customerIp = c.customerIp;
   return entry;
 }
 

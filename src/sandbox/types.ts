@@ -37,6 +37,12 @@ export interface SandboxKnobs extends Partial<NotifyKnobs> {
   holdNextResponses?: number;
   /** How long a held confirmCharge answer waits (default 30 s). Released at once on close(). */
   holdResponseMs?: number;
+  /**
+   * The `code` of every successful answer. Unset: each route's usual all-zero code
+   * ("00000", "0000" or "0"). `success`: what the seed's confirmCharge example carries.
+   * '' goes back to the usual codes.
+   */
+  successCode?: string;
 }
 
 export interface SandboxOptions {
@@ -63,6 +69,8 @@ export interface LedgerEntry {
   pmId?: string;
   remark?: string;
   paymentMethod?: string;
+  /** The customerIp the charge was sent with. */
+  customerIp?: string;
   /** ISO-8601 wall time. */
   createdAt: string;
 }

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { isIP } from 'node:net';
 import { DateTime } from 'luxon';
 import type { AppContext } from '../context.ts';
 import { customers, invoices, paymentMethods, subscriptions } from '../db/schema.ts';
@@ -26,6 +27,8 @@ export interface CreateSubscriptionInput {
   paymentMethodId: string;
   start?: Date;
   timeZone?: string;
+  /** The subscribing customer's IP address, sent on the customer-present first charge. */
+  customerIp?: string;
 }
 
 export interface CreateSubscriptionResult {
@@ -46,6 +49,7 @@ export async function createSubscription(
   const now = await ctx.time.now();
   const timeZone = input.timeZone ?? 'UTC';
   validateTimeZone(timeZone, 'timezone');
+  if (input.customerIp !== undefined) validateCustomerIp(input.customerIp);
   // Anchors are whole seconds: period boundaries read cleanly and match what people type.
   const start = new Date(Math.floor((input.start ?? now).getTime() / 1000) * 1000);
   if (start.getTime() > now.getTime() + MAX_START_SKEW_MS) {
@@ -144,7 +148,7 @@ export async function createSubscription(
     return id;
   });
 
-  const charge = invoiceId ? await chargeInvoice(ctx, invoiceId) : null;
+  const charge = invoiceId ? await chargeInvoice(ctx, invoiceId, { customerIp: input.customerIp }) : null;
   const status =
     (
       await ctx.db
@@ -159,4 +163,13 @@ export async function createSubscription(
     charge,
     redirectUrl: charge?.kind === 'attempted' ? (charge.redirectUrl ?? null) : null,
   };
+}
+
+function validateCustomerIp(ip: string): void {
+  if (isIP(ip) === 0)
+    throw new ValidationError(
+      'customer-ip',
+      'IP address',
+      "must be an IPv4 or IPv6 address (the subscribing customer's)",
+    );
 }

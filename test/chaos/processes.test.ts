@@ -191,8 +191,10 @@ describe('processes die, Redis forgets', () => {
     ).toEqual(['started']);
     // A second worker picking the job up (BullMQ re-delivers stalled jobs) must not charge again.
     expect(await chargeInvoice(t.ctx, inv.id)).toEqual({ kind: 'skipped', reason: 'not_due' });
-    // The reconciler finds the order at the gateway and records the success.
-    const wall = new ManualClock(new Date(Date.now() + 15_000));
+    // The reconciler finds the order at the gateway and records the success — once the
+    // deadline of the worker that made the attempt (its 30 s default timeout, stored on the
+    // attempt as respond_by) has passed: never earlier, whatever the reconciler's own setting.
+    const wall = new ManualClock(new Date(Date.now() + 40_000));
     await reconcileOpenAttempts({ ...t.ctx, wall });
     const atts = await t.ctx.db.select().from(chargeAttempts).where(eq(chargeAttempts.invoiceId, inv.id));
     expect(atts.map((a) => a.status)).toEqual(['succeeded']);
@@ -262,7 +264,11 @@ describe('processes die, Redis forgets', () => {
     expect(wiped).toBeGreaterThanOrEqual(6);
     await until(
       'the job schedulers to be restored',
-      async () => (await t.engine.queues.maintenance.getJobSchedulers()).length === 2,
+      // The scan's scheduler on the maintenance queue, the reconciler's on its own queue.
+      async () =>
+        (await t.engine.queues.maintenance.getJobSchedulers()).length +
+          (await t.engine.queues.reconcile.getJobSchedulers()).length ===
+        2,
       15_000,
     );
     await waitQuiet(t.ctx.db, t.engine.queues, jumpTo, { timeoutMs: 30_000 });

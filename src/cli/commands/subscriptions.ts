@@ -20,6 +20,7 @@ interface CreateOptions extends JsonFlag {
   paymentMethod: string;
   start?: string;
   timezone?: string;
+  customerIp?: string;
 }
 
 export function register(program: Command, deps: CliDeps): void {
@@ -35,6 +36,7 @@ export function register(program: Command, deps: CliDeps): void {
       'billing anchor: a date or date-time, local to --timezone unless it has an offset (default: now)',
     )
     .option('--timezone <zone>', 'IANA time zone the periods are computed in (default UTC)')
+    .option('--customer-ip <ip>', "the subscribing customer's IP address, sent on the first (InitRecurring) charge")
     .action(async (opts: CreateOptions) => {
       const timeZone = validateTimeZone(opts.timezone ?? 'UTC', '--timezone');
       const start = opts.start === undefined ? undefined : parseAnchor(opts.start, timeZone, '--start');
@@ -45,6 +47,7 @@ export function register(program: Command, deps: CliDeps): void {
           paymentMethodId: opts.paymentMethod,
           start,
           timeZone,
+          customerIp: opts.customerIp,
         }),
       );
       const charge =

@@ -15,6 +15,16 @@ describe('success codes', () => {
     expect(isSuccessCode(code)).toBe(false);
   });
 
+  // The seed's confirmCharge response example (issue 9, item 9).
+  it.each(['success', 'SUCCESS', 'Success'])('%s is success', (code) => {
+    expect(isSuccessCode(code)).toBe(true);
+    expect(unwrapEnvelope({ code, message: 'success', data: { ok: 1 } }, 200)).toEqual({ ok: 1 });
+  });
+
+  it.each(['successful', 'success0', '0success', 'fail'])('%j is not success', (code) => {
+    expect(isSuccessCode(code)).toBe(false);
+  });
+
   it('a numeric code 0 is success', () => {
     const env = parseEnvelope('{"code":0,"message":"ok","data":null}', 200);
     expect(env.code).toBe('0');

@@ -216,8 +216,20 @@ describe('verifyNotification', () => {
     });
   });
 
+  // Issue 9, item 7: a correctly signed notification of a type we do not handle is no longer
+  // BAD_BODY (AsiaBill would retry it for 17 hours): it is read as `unhandled` and kept.
+  it('reads a correctly signed unknown type as unhandled, keeping its references', () => {
+    const raw = JSON.stringify({ type: 'payout.success', data: { orderNo: 'O', tradeNo: 'T' } });
+    expect(verifyNotification({ headers: signed(raw), rawBody: raw, signKey: KEY, now: NOW })).toEqual({
+      type: 'unhandled',
+      eventType: 'payout.success',
+      requestId: 'REQ-1',
+      requestTime: NOW.getTime(),
+      data: { orderNo: 'O', tradeNo: 'T' },
+    });
+  });
+
   it.each([
-    ['an unknown type', { type: 'payout.success', data: { orderNo: 'O', tradeNo: 'T' } }],
     ['a bad orderStatus', { type: 'transaction.success', data: { ...tx, orderStatus: 'approved' } }],
     ['a missing tradeNo', { type: 'transaction.success', data: { ...tx, tradeNo: undefined, orderStatus: 'success' } }],
     ['no data', { type: 'transaction.success' }],
