@@ -22,4 +22,6 @@ export const ID_PREFIX = {
   attempt: 'att',
   notification: 'ntf',
   event: 'evt',
+  refund: 'ref',
+  coupon: 'coup',
 } as const;

@@ -1,4 +1,13 @@
-import type { chargeAttempts, customers, invoices, paymentMethods, plans, subscriptions } from './schema.ts';
+import type {
+  chargeAttempts,
+  coupons,
+  customers,
+  invoices,
+  paymentMethods,
+  plans,
+  refunds,
+  subscriptions,
+} from './schema.ts';
 
 /** Row types as stored, one name each, for every module that reads the tables. */
 export type PlanRow = typeof plans.$inferSelect;
@@ -7,3 +16,5 @@ export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type InvoiceRow = typeof invoices.$inferSelect;
 export type AttemptRow = typeof chargeAttempts.$inferSelect;
+export type RefundRow = typeof refunds.$inferSelect;
+export type CouponRow = typeof coupons.$inferSelect;

@@ -14,7 +14,9 @@ export type SubjectType =
   | 'subscription'
   | 'invoice'
   | 'charge_attempt'
-  | 'notification';
+  | 'notification'
+  | 'refund'
+  | 'coupon';
 
 export interface NewEvent {
   type: string;

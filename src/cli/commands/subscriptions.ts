@@ -12,6 +12,7 @@ import {
   subscriptionDetailLines,
   subscriptionJson,
 } from '../views/subscription.ts';
+import { registerLifecycle } from './subscriptionLifecycle.ts';
 
 interface CreateOptions extends JsonFlag {
   customer: string;
@@ -23,6 +24,7 @@ interface CreateOptions extends JsonFlag {
 
 export function register(program: Command, deps: CliDeps): void {
   const subs = program.command('subscriptions').description('subscriptions: create, inspect, cancel');
+  registerLifecycle(subs, deps);
 
   withJson(subs.command('create'))
     .description('subscribe a customer to a plan and make the first (InitRecurring) charge')
