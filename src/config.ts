@@ -42,6 +42,7 @@ const schema = z.object({
   BILLING_SCAN_INTERVAL_MS: positiveInt.default(60_000),
   BILLING_SCAN_BATCH: positiveInt.default(500),
   BILLING_INCOMPLETE_EXPIRY_HOURS: positiveInt.default(23),
+  BILLING_TRIAL_WILL_END_HOURS: positiveInt.default(72),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -75,6 +76,8 @@ export interface Config {
   scanIntervalMs: number;
   scanBatch: number;
   incompleteExpiryHours: number;
+  /** How long before a trial ends `subscription.trial_will_end` is recorded. */
+  trialWillEndHours: number;
   logLevel: string;
 }
 
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scanIntervalMs: e.BILLING_SCAN_INTERVAL_MS,
     scanBatch: e.BILLING_SCAN_BATCH,
     incompleteExpiryHours: e.BILLING_INCOMPLETE_EXPIRY_HOURS,
+    trialWillEndHours: e.BILLING_TRIAL_WILL_END_HOURS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -29,5 +29,13 @@ export async function runChargeJob(deps: JobDeps, job: ChargeJob): Promise<Charg
 export async function runMaintenanceJob(deps: JobDeps, job: MaintenanceJob): Promise<ScanReport | ReconcileReport> {
   if (job.kind === 'reconcile') return reconcileOpenAttempts(deps.ctx);
   const now = await deps.ctx.time.now();
-  return scanDueWork({ db: deps.ctx.db, enqueueCharge: deps.enqueueCharge, batchSize: deps.ctx.config.scanBatch }, now);
+  return scanDueWork(
+    {
+      db: deps.ctx.db,
+      enqueueCharge: deps.enqueueCharge,
+      batchSize: deps.ctx.config.scanBatch,
+      trialWillEndMs: deps.ctx.config.trialWillEndHours * 3600 * 1000,
+    },
+    now,
+  );
 }

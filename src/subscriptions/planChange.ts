@@ -14,6 +14,7 @@ import { recordEvents, type NewEvent } from '../events/outbox.ts';
 import { invoiceCreated, subscriptionPlanChanged } from '../events/builders.ts';
 import { chargeInvoice, type ChargeResult } from '../renewals/charge.ts';
 import { computeNextCycle, loadNextCycleInputs } from './nextCycle.ts';
+import { PLAN_CHANGEABLE } from '../billing/subscriptionStatus.ts';
 
 /**
  * Plan changes, now (prorated) or at period end. `previewPlanChange` and `changePlan` call the
@@ -201,7 +202,7 @@ async function quoteFor(
   when: ChangeWhen,
   at: Date,
 ): Promise<Quoted & { target: PlanRow }> {
-  if (sub.status !== 'active' && sub.status !== 'trialing') {
+  if (!PLAN_CHANGEABLE.includes(sub.status)) {
     throw new ConflictError(`subscription ${sub.id} is ${sub.status}; only an active or trialing one can change plan`);
   }
   if (when === 'now' && sub.cancelAtPeriodEnd) {

@@ -14,15 +14,23 @@ export interface DueWork {
   charges: number;
   unresolvedAttempts: number;
   expiries: number;
+  /** Paused subscriptions whose --until has come. */
+  resumes: number;
 }
 
 export function isQuiet(d: DueWork): boolean {
-  return d.renewals + d.charges + d.unresolvedAttempts + d.expiries === 0;
+  return d.renewals + d.charges + d.unresolvedAttempts + d.expiries + d.resumes === 0;
 }
 
 export async function dueWork(db: DbOrTx, now: Date): Promise<DueWork> {
   // One round trip: this is polled while the test clock waits for the engine.
-  const r = await db.execute<{ renewals: number; charges: number; unresolved: number; expiries: number }>(sql`
+  const r = await db.execute<{
+    renewals: number;
+    charges: number;
+    unresolved: number;
+    expiries: number;
+    resumes: number;
+  }>(sql`
     select
       (select count(*)::int from ${subscriptions} where next_renewal_at is not null and next_renewal_at <= ${now}
          and status in ${sqlList(RENEWABLE)}) as renewals,
@@ -30,19 +38,21 @@ export async function dueWork(db: DbOrTx, now: Date): Promise<DueWork> {
          where i.status = 'open' and i.next_attempt_at is not null and i.next_attempt_at <= ${now}
            and s.status in ${sqlList(BILLABLE)}) as charges,
       (select count(*)::int from ${chargeAttempts} where status in ${sqlList(UNRESOLVED_ATTEMPT_STATUSES)}) as unresolved,
-      (select count(*)::int from ${subscriptions} where status = 'incomplete' and incomplete_expires_at <= ${now}) as expiries`);
+      (select count(*)::int from ${subscriptions} where status = 'incomplete' and incomplete_expires_at <= ${now}) as expiries,
+      (select count(*)::int from ${subscriptions} where status = 'paused' and resume_at <= ${now}) as resumes`);
   const row = r.rows[0];
   return {
     renewals: row?.renewals ?? 0,
     charges: row?.charges ?? 0,
     unresolvedAttempts: row?.unresolved ?? 0,
     expiries: row?.expiries ?? 0,
+    resumes: row?.resumes ?? 0,
   };
 }
 
 /** The earliest engine time after `now` at which something becomes due, or null. */
 export async function nextDueAfter(db: DbOrTx, now: Date): Promise<Date | null> {
-  const [a, b, c] = await Promise.all([
+  const [a, b, c, d] = await Promise.all([
     db
       .select({ t: min(subscriptions.nextRenewalAt) })
       .from(subscriptions)
@@ -55,8 +65,12 @@ export async function nextDueAfter(db: DbOrTx, now: Date): Promise<Date | null> 
       .select({ t: min(subscriptions.incompleteExpiresAt) })
       .from(subscriptions)
       .where(and(eq(subscriptions.status, 'incomplete'), gt(subscriptions.incompleteExpiresAt, now))),
+    db
+      .select({ t: min(subscriptions.resumeAt) })
+      .from(subscriptions)
+      .where(and(eq(subscriptions.status, 'paused'), gt(subscriptions.resumeAt, now))),
   ]);
-  const times = [a[0]?.t, b[0]?.t, c[0]?.t].filter((t): t is Date => t instanceof Date);
+  const times = [a[0]?.t, b[0]?.t, c[0]?.t, d[0]?.t].filter((t): t is Date => t instanceof Date);
   if (times.length === 0) return null;
   return new Date(Math.min(...times.map((t) => t.getTime())));
 }

@@ -4,6 +4,16 @@ import { emit } from '../output.ts';
 import { withJson, type JsonFlag } from '../options.ts';
 import { changePlan, parseChangeWhen, previewPlanChange } from '../../subscriptions/planChange.ts';
 import { quoteJson, quoteLines } from '../views/lifecycle.ts';
+import { pauseSubscription, resumeSubscription } from '../../subscriptions/pause.ts';
+import { parseAnchor } from '../../billing/periods.ts';
+import type { ChargeResult } from '../../renewals/charge.ts';
+import type { JsonValue } from '../output.ts';
+
+function chargeJson(c: ChargeResult | null): JsonValue {
+  return c?.kind === 'attempted'
+    ? { orderNo: c.orderNo, tokenType: c.tokenType, status: c.status, orderInfo: c.orderInfo ?? null }
+    : null;
+}
 
 /**
  * The lifecycle subcommands of `billing subscriptions` (plan changes, pause/resume, cancel
@@ -23,13 +33,12 @@ export function registerLifecycle(subs: Command, deps: CliDeps): void {
     .action(async (id: string, opts: ChangeOptions) => {
       const when = parseChangeWhen(opts.when ?? 'now', '--when');
       const r = await deps.withContext((ctx) => changePlan(ctx, id, { planCode: opts.plan, when }));
-      const charge =
-        r.charge?.kind === 'attempted'
-          ? { orderNo: r.charge.orderNo, status: r.charge.status, orderInfo: r.charge.orderInfo ?? null }
-          : null;
+      const charge = chargeJson(r.charge);
       emit(deps.out, opts.json, { ...quoteJson(r.quote), invoiceId: r.invoiceId, charge }, () => [
         ...quoteLines(r.quote),
-        ...(r.invoiceId ? [`invoice ${r.invoiceId}${charge ? `: charge ${charge.status}` : ''}`] : []),
+        ...(r.invoiceId
+          ? [`invoice ${r.invoiceId}${r.charge?.kind === 'attempted' ? `: charge ${r.charge.status}` : ''}`]
+          : []),
       ]);
     });
 
@@ -42,5 +51,28 @@ export function registerLifecycle(subs: Command, deps: CliDeps): void {
       const when = parseChangeWhen(opts.when ?? 'now', '--when');
       const q = await deps.withContext((ctx) => previewPlanChange(ctx, id, { planCode: opts.plan, when }));
       emit(deps.out, opts.json, quoteJson(q), () => quoteLines(q));
+    });
+
+  withJson(subs.command('pause'))
+    .description('stop renewals (open invoices are voided) until resumed, or until --until')
+    .argument('<id>', 'subscription id (sub_…)')
+    .option('--until <iso>', 'resume by itself at this time (UTC unless it has an offset)')
+    .action(async (id: string, opts: JsonFlag & { until?: string }) => {
+      const until = opts.until === undefined ? undefined : parseAnchor(opts.until, 'UTC', '--until');
+      const r = await deps.withContext((ctx) => pauseSubscription(ctx, id, { until }));
+      emit(deps.out, opts.json, { id, status: r.status, resumeAt: r.resumeAt?.toISOString() ?? null }, () => [
+        `subscription ${id} paused${r.resumeAt ? ` until ${r.resumeAt.toISOString()}` : ''}`,
+      ]);
+    });
+
+  withJson(subs.command('resume'))
+    .description('resume a paused subscription: a new period starts now (or the original schedule with --keep-anchor)')
+    .argument('<id>', 'subscription id (sub_…)')
+    .option('--keep-anchor', 'keep the original billing anchor; the rest of the current period is charged prorated')
+    .action(async (id: string, opts: JsonFlag & { keepAnchor?: boolean }) => {
+      const r = await deps.withContext((ctx) => resumeSubscription(ctx, id, { keepAnchor: opts.keepAnchor === true }));
+      emit(deps.out, opts.json, { id, status: r.status, invoiceId: r.invoiceId, charge: chargeJson(r.charge) }, () => [
+        `subscription ${id} ${r.status}${r.invoiceId ? `; invoice ${r.invoiceId}` : ''}${r.charge?.kind === 'attempted' ? ` charged: ${r.charge.status}` : ''}`,
+      ]);
     });
 }
