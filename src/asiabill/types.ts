@@ -203,6 +203,11 @@ export interface AsiabillGateway {
   createCustomer(input: CreateCustomerInput): Promise<Customer>;
   createPaymentMethod(input: CreatePaymentMethodInput): Promise<PaymentMethod>;
   getPaymentMethod(customerPaymentMethodId: string): Promise<PaymentMethod>;
+  refund(req: RefundRequest): Promise<RefundResult>;
+  refundStatus(batchNo: string): Promise<RefundResult>;
+  updateCustomer(customerId: string, fields: UpdateCustomerInput): Promise<Customer>;
+  deleteCustomer(customerId: string): Promise<void>;
+  detachPaymentMethod(customerPaymentMethodId: string): Promise<void>;
 }
 
 /** Typed gateway notification, parsed from a verified `{type, data}` body. */

@@ -10,6 +10,8 @@ import { recordEvent } from '../events/outbox.ts';
 import { notificationUnmatched } from '../events/builders.ts';
 import { errorMessage } from '../errors.ts';
 import { applyOutcome, type Outcome } from './outcome.ts';
+import { applyRefundNotification } from '../refunds/notifications.ts';
+import { sendRefund } from '../refunds/refunds.ts';
 
 /**
  * AsiaBill's async notifications. Verified over the raw body, stored (deduplicated) and applied
@@ -46,6 +48,7 @@ export async function applyNotification(
     return code === 'BAD_BODY' ? { kind: 'malformed', code } : { kind: 'unverified', code };
   }
   const now = await ctx.time.now();
+  let queuedRefund: string | undefined;
   const result = await ctx.db.transaction(async (tx) => {
     const d = n.data;
     const status = 'orderStatus' in d ? d.orderStatus : null;
@@ -54,7 +57,9 @@ export async function applyNotification(
 
     const outcome = outcomeOf(n);
     let res = 'recorded';
-    if (outcome) {
+    if (n.type === 'refund.success' || n.type === 'refund.fail') {
+      res = await applyRefundNotification(tx, n.type, n.data, now);
+    } else if (outcome) {
       const attempt = (
         await tx
           .select({
@@ -79,6 +84,10 @@ export async function applyNotification(
           subscriptionId: attempt.subscriptionId,
         });
         res = applied?.applied ? `applied:${applied.attempt}` : 'no-change';
+        if (applied?.refundId) {
+          queuedRefund = applied.refundId;
+          res = 'duplicate:refund-queued';
+        }
       }
     }
     const stored = await tx
@@ -111,6 +120,13 @@ export async function applyNotification(
     return res;
   });
   ctx.logger.info({ type: n.type, orderNo: n.data.orderNo, result }, 'AsiaBill notification');
+  // The automatic refund of a duplicate success goes out after the commit (it is a network
+  // call); if this fails, the reconcile job's refund follow-up sends it.
+  if (queuedRefund) {
+    await sendRefund(ctx, queuedRefund).catch((err: unknown) =>
+      ctx.logger.warn({ refundId: queuedRefund, err: errorMessage(err) }, 'duplicate refund not sent yet'),
+    );
+  }
   return { kind: 'accepted', result };
 }
 
@@ -121,7 +137,7 @@ function outcomeOf(n: GatewayNotification): Outcome | null {
     return { status: 'failed', tradeNo: n.data.tradeNo, orderInfo: n.data.orderInfo || 'declined' };
   if (n.type === 'transaction.pending')
     return { status: 'pending', tradeNo: n.data.tradeNo, orderInfo: n.data.orderInfo };
-  // transaction.clear (settlement), refunds, chargebacks, pre-auth: stored and evented by
-  // later issues (refunds, disputes); they never change a charge attempt's outcome.
+  // transaction.clear (settlement), chargebacks, pre-auth: stored; refunds are applied by
+  // refunds/notifications.ts. None of them changes a charge attempt's outcome.
   return null;
 }

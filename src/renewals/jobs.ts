@@ -4,6 +4,7 @@ import { chargeInvoice, type ChargeResult } from './charge.ts';
 import { renewSubscription } from './renew.ts';
 import { scanDueWork, type ScanReport } from './scan.ts';
 import { reconcileOpenAttempts, type ReconcileReport } from './reconcile.ts';
+import { followOpenRefunds } from '../refunds/refunds.ts';
 
 /**
  * The bodies of the BullMQ jobs, free of BullMQ itself: workers/ and the in-process engine
@@ -27,7 +28,12 @@ export async function runChargeJob(deps: JobDeps, job: ChargeJob): Promise<Charg
 }
 
 export async function runMaintenanceJob(deps: JobDeps, job: MaintenanceJob): Promise<ScanReport | ReconcileReport> {
-  if (job.kind === 'reconcile') return reconcileOpenAttempts(deps.ctx);
+  if (job.kind === 'reconcile') {
+    const report = await reconcileOpenAttempts(deps.ctx);
+    // Refunds are followed to a final state on the same heartbeat (resend / status call).
+    await followOpenRefunds(deps.ctx);
+    return report;
+  }
   const now = await deps.ctx.time.now();
   return scanDueWork(
     {

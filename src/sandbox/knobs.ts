@@ -2,7 +2,7 @@
  * Fault-injection and notification knobs, changeable at run time (setKnobs or
  * POST /__sandbox/knobs).
  */
-import type { NotifyKnobs, SandboxKnobs } from './types.ts';
+import type { NotifyKnobs, RefundMode, SandboxKnobs } from './types.ts';
 
 /** AsiaBill's documented retry intervals: 15s/15s/30s/3m/3m/30m/30m/1h/2h×6 (~17 h, 15 attempts). */
 export const ASIABILL_RETRY_SCHEDULE_MS: readonly number[] = [
@@ -25,14 +25,26 @@ export class KnobState {
   private failCount = 0;
   private holdNext = 0;
   holdResponseMs = 30_000;
+  refundMode: RefundMode = 'instant';
+  private dropNextRefund = 0;
 
   constructor(initial: Partial<NotifyKnobs> = {}) {
     this.notify = { ...DEFAULT_NOTIFY_KNOBS, ...initial };
   }
 
   set(k: SandboxKnobs): void {
-    const { dropNextResponses, failNextRequestsWith, failNextRequests, holdNextResponses, holdResponseMs, ...notify } =
-      k;
+    const {
+      dropNextResponses,
+      failNextRequestsWith,
+      failNextRequests,
+      holdNextResponses,
+      holdResponseMs,
+      refundMode,
+      dropNextRefundResponses,
+      ...notify
+    } = k;
+    if (refundMode !== undefined) this.refundMode = refundMode;
+    if (dropNextRefundResponses !== undefined) this.dropNextRefund = dropNextRefundResponses;
     this.notify = { ...this.notify, ...Object.fromEntries(Object.entries(notify).filter(([, v]) => v !== undefined)) };
     if (dropNextResponses !== undefined) this.dropNext = dropNextResponses;
     if (holdNextResponses !== undefined) this.holdNext = holdNextResponses;
@@ -47,6 +59,13 @@ export class KnobState {
   takeDrop(): boolean {
     if (this.dropNext <= 0) return false;
     this.dropNext--;
+    return true;
+  }
+
+  /** True if this refund response must be dropped (consumes one). */
+  takeRefundDrop(): boolean {
+    if (this.dropNextRefund <= 0) return false;
+    this.dropNextRefund--;
     return true;
   }
 
@@ -77,11 +96,14 @@ export function parseKnobs(body: unknown): SandboxKnobs {
         key === 'dropNextResponses' ||
         key === 'failNextRequests' ||
         key === 'holdNextResponses' ||
-        key === 'holdResponseMs') &&
+        key === 'holdResponseMs' ||
+        key === 'dropNextRefundResponses') &&
       isCount
     )
       out[key] = value;
     else if ((key === 'duplicate' || key === 'reorder') && typeof value === 'boolean') out[key] = value;
+    else if (key === 'refundMode' && (value === 'instant' || value === 'pending' || value === 'fail'))
+      out.refundMode = value;
     else if (key === 'failNextRequestsWith' && typeof value === 'string') out.failNextRequestsWith = value;
     else if (key === 'retryScheduleMs' && Array.isArray(value) && value.every((v) => typeof v === 'number' && v >= 0))
       out.retryScheduleMs = value.map(Number);

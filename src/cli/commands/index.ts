@@ -6,6 +6,7 @@ import { register as registerPeriods } from './periods.ts';
 import { register as registerCustomers } from './customers.ts';
 import { register as registerPaymentMethods } from './paymentMethods.ts';
 import { register as registerSubscriptions } from './subscriptions.ts';
+import { register as registerInvoices } from './invoices.ts';
 import { register as registerClock } from './clock.ts';
 import { register as registerRun } from './run.ts';
 import { register as registerSandbox } from './sandbox.ts';
@@ -23,6 +24,7 @@ export const COMMAND_GROUPS: RegisterCommands[] = [
   registerCustomers,
   registerPaymentMethods,
   registerSubscriptions,
+  registerInvoices,
   registerClock,
   registerRun,
   registerSandbox,
