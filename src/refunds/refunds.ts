@@ -115,7 +115,8 @@ export async function insertRefund(
 ): Promise<string> {
   const refundable = await refundableOf(tx, input.attempt.id, input.attempt.amount);
   const amount = input.amount ?? refundable;
-  if (refundable <= 0) throw new ConflictError(`invoice ${input.invoiceId}: nothing left to refund (refunded or being refunded)`);
+  if (refundable <= 0)
+    throw new ConflictError(`invoice ${input.invoiceId}: nothing left to refund (refunded or being refunded)`);
   if (amount > refundable) {
     throw new ValidationError(
       'amount',
