@@ -5,6 +5,7 @@ import { withJson, type JsonFlag } from '../options.ts';
 import { changePlan, parseChangeWhen, previewPlanChange } from '../../subscriptions/planChange.ts';
 import { quoteJson, quoteLines } from '../views/lifecycle.ts';
 import { pauseSubscription, resumeSubscription } from '../../subscriptions/pause.ts';
+import { reactivateSubscription } from '../../subscriptions/cancel.ts';
 import { parseAnchor } from '../../billing/periods.ts';
 import type { ChargeResult } from '../../renewals/charge.ts';
 import type { JsonValue } from '../output.ts';
@@ -73,6 +74,16 @@ export function registerLifecycle(subs: Command, deps: CliDeps): void {
       const r = await deps.withContext((ctx) => resumeSubscription(ctx, id, { keepAnchor: opts.keepAnchor === true }));
       emit(deps.out, opts.json, { id, status: r.status, invoiceId: r.invoiceId, charge: chargeJson(r.charge) }, () => [
         `subscription ${id} ${r.status}${r.invoiceId ? `; invoice ${r.invoiceId}` : ''}${r.charge?.kind === 'attempted' ? ` charged: ${r.charge.status}` : ''}`,
+      ]);
+    });
+
+  withJson(subs.command('reactivate'))
+    .description('undo cancel --at-period-end before the period ends')
+    .argument('<id>', 'subscription id (sub_…)')
+    .action(async (id: string, opts: JsonFlag) => {
+      const r = await deps.withContext((ctx) => reactivateSubscription(ctx, id));
+      emit(deps.out, opts.json, { id, status: r.status, cancelAtPeriodEnd: false }, () => [
+        `subscription ${id} will renew as usual`,
       ]);
     });
 }

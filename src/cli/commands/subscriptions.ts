@@ -99,14 +99,28 @@ export function register(program: Command, deps: CliDeps): void {
     .description('cancel now (open invoices are voided), or at the end of the current period')
     .argument('<id>', 'subscription id (sub_…)')
     .option('--at-period-end', 'keep it until the current period ends')
-    .action(async (id: string, opts: JsonFlag & { atPeriodEnd?: boolean }) => {
+    .option('--refund-unused', 'refund the unused part of the current period (prorated)')
+    .action(async (id: string, opts: JsonFlag & { atPeriodEnd?: boolean; refundUnused?: boolean }) => {
       const r = await deps.withContext((ctx) =>
-        cancelSubscription(ctx, id, { atPeriodEnd: opts.atPeriodEnd === true }),
+        cancelSubscription(ctx, id, {
+          atPeriodEnd: opts.atPeriodEnd === true,
+          refundUnused: opts.refundUnused === true,
+        }),
       );
-      emit(deps.out, opts.json, { id, status: r.status, cancelAtPeriodEnd: r.cancelAtPeriodEnd }, () => [
+      const refunds = r.refunds.map((x) => ({
+        id: x.id,
+        invoiceId: x.invoiceId,
+        amount: x.amount,
+        currency: x.currency,
+        status: x.status,
+      }));
+      emit(deps.out, opts.json, { id, status: r.status, cancelAtPeriodEnd: r.cancelAtPeriodEnd, refunds }, () => [
         r.cancelAtPeriodEnd
           ? `subscription ${id} will cancel at the end of its current period`
           : `subscription ${id} canceled`,
+        ...refunds.map(
+          (x) => `refund ${x.id} of ${x.amount} (minor units, ${x.currency}) on ${x.invoiceId}: ${x.status}`,
+        ),
       ]);
     });
 }
