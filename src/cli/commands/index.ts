@@ -7,6 +7,7 @@ import { register as registerCustomers } from './customers.ts';
 import { register as registerPaymentMethods } from './paymentMethods.ts';
 import { register as registerSubscriptions } from './subscriptions.ts';
 import { register as registerInvoices } from './invoices.ts';
+import { register as registerCoupons } from './coupons.ts';
 import { register as registerClock } from './clock.ts';
 import { register as registerRun } from './run.ts';
 import { register as registerSandbox } from './sandbox.ts';
@@ -25,6 +26,7 @@ export const COMMAND_GROUPS: RegisterCommands[] = [
   registerPaymentMethods,
   registerSubscriptions,
   registerInvoices,
+  registerCoupons,
   registerClock,
   registerRun,
   registerSandbox,

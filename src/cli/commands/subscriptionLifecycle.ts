@@ -6,6 +6,9 @@ import { changePlan, parseChangeWhen, previewPlanChange } from '../../subscripti
 import { quoteJson, quoteLines } from '../views/lifecycle.ts';
 import { pauseSubscription, resumeSubscription } from '../../subscriptions/pause.ts';
 import { reactivateSubscription } from '../../subscriptions/cancel.ts';
+import { applyCoupon } from '../../coupons/coupons.ts';
+import { upcomingInvoice } from '../../subscriptions/upcoming.ts';
+import { linesJson } from '../views/lifecycle.ts';
 import { parseAnchor } from '../../billing/periods.ts';
 import type { ChargeResult } from '../../renewals/charge.ts';
 import type { JsonValue } from '../output.ts';
@@ -85,5 +88,39 @@ export function registerLifecycle(subs: Command, deps: CliDeps): void {
       emit(deps.out, opts.json, { id, status: r.status, cancelAtPeriodEnd: false }, () => [
         `subscription ${id} will renew as usual`,
       ]);
+    });
+
+  withJson(subs.command('apply-coupon'))
+    .description('apply a coupon to the next invoices of a subscription')
+    .argument('<id>', 'subscription id (sub_…)')
+    .requiredOption('--coupon <code>', 'coupon code')
+    .action(async (id: string, opts: JsonFlag & { coupon: string }) => {
+      const r = await deps.withContext((ctx) => applyCoupon(ctx, id, opts.coupon));
+      emit(deps.out, opts.json, { id, couponId: r.couponId, periodsLeft: r.periodsLeft }, () => [
+        `coupon ${opts.coupon} applied to ${id}${r.periodsLeft === null ? ' (forever)' : ` (${r.periodsLeft} invoice(s))`}`,
+      ]);
+    });
+
+  withJson(subs.command('upcoming'))
+    .description('the next invoice exactly as the renewal will write it (coupon, credit, scheduled plan change)')
+    .argument('<id>', 'subscription id (sub_…)')
+    .action(async (id: string, opts: JsonFlag) => {
+      const u = await deps.withContext((ctx) => upcomingInvoice(ctx, id));
+      emit(
+        deps.out,
+        opts.json,
+        {
+          id,
+          amountDue: { ...u.amountDue },
+          lines: linesJson(u.lines),
+          periodStart: u.periodStart.toISOString(),
+          periodEnd: u.periodEnd.toISOString(),
+          plan: u.planCode,
+        },
+        () => [
+          `next invoice for ${id}: ${u.amountDue.amount} (minor units, ${u.amountDue.currency}), ${u.periodStart.toISOString()} → ${u.periodEnd.toISOString()}`,
+          ...u.lines.map((l) => `  ${l.description}  ${l.amount}`),
+        ],
+      );
     });
 }
