@@ -26,6 +26,8 @@ export interface CreateSubscriptionInput {
   paymentMethodId: string;
   start?: Date;
   timeZone?: string;
+  /** Trial until this instant (overrides the plan's trial days); the first charge is then. */
+  trialEnd?: Date;
 }
 
 export interface CreateSubscriptionResult {
@@ -66,10 +68,20 @@ export async function createSubscription(
 
   const subscriptionId = newId(ID_PREFIX.subscription);
   const interval = plan.interval;
-  const trialing = plan.trialDays > 0;
-  const trialEnd = trialing
-    ? DateTime.fromJSDate(start, { zone: timeZone }).plus({ days: plan.trialDays }).toJSDate()
-    : null;
+  if (input.trialEnd !== undefined && input.trialEnd.getTime() <= start.getTime()) {
+    throw new ValidationError(
+      'trial-end',
+      'after the start',
+      `${input.trialEnd.toISOString()} is not after the start ${start.toISOString()}`,
+    );
+  }
+  const trialing = input.trialEnd !== undefined || plan.trialDays > 0;
+  const trialEnd =
+    input.trialEnd !== undefined
+      ? new Date(Math.floor(input.trialEnd.getTime() / 1000) * 1000)
+      : trialing
+        ? DateTime.fromJSDate(start, { zone: timeZone }).plus({ days: plan.trialDays }).toJSDate()
+        : null;
   const anchor = trialEnd ?? start;
   const schedule = { anchor, interval, intervalCount: plan.intervalCount, timeZone };
   const first = periodAt(schedule, 0);

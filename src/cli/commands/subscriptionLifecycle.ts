@@ -8,6 +8,7 @@ import { pauseSubscription, resumeSubscription } from '../../subscriptions/pause
 import { reactivateSubscription } from '../../subscriptions/cancel.ts';
 import { applyCoupon } from '../../coupons/coupons.ts';
 import { upcomingInvoice } from '../../subscriptions/upcoming.ts';
+import { endTrial } from '../../subscriptions/trial.ts';
 import { linesJson } from '../views/lifecycle.ts';
 import { parseAnchor } from '../../billing/periods.ts';
 import type { ChargeResult } from '../../renewals/charge.ts';
@@ -122,5 +123,15 @@ export function registerLifecycle(subs: Command, deps: CliDeps): void {
           ...u.lines.map((l) => `  ${l.description}  ${l.amount}`),
         ],
       );
+    });
+
+  withJson(subs.command('end-trial'))
+    .description('end a trial now: the first period starts and is charged at once')
+    .argument('<id>', 'subscription id (sub_…)')
+    .action(async (id: string, opts: JsonFlag) => {
+      const r = await deps.withContext((ctx) => endTrial(ctx, id));
+      emit(deps.out, opts.json, { id, status: r.status, invoiceId: r.invoiceId, charge: chargeJson(r.charge) }, () => [
+        `trial of ${id} ended; status ${r.status}${r.charge?.kind === 'attempted' ? `, first charge ${r.charge.status}` : ''}`,
+      ]);
     });
 }

@@ -20,6 +20,7 @@ interface CreateOptions extends JsonFlag {
   paymentMethod: string;
   start?: string;
   timezone?: string;
+  trialEnd?: string;
 }
 
 export function register(program: Command, deps: CliDeps): void {
@@ -36,9 +37,14 @@ export function register(program: Command, deps: CliDeps): void {
       'billing anchor: a date or date-time, local to --timezone unless it has an offset (default: now)',
     )
     .option('--timezone <zone>', 'IANA time zone the periods are computed in (default UTC)')
+    .option(
+      '--trial-end <iso>',
+      'trial until then (overrides the plan trial days); local to --timezone unless it has an offset',
+    )
     .action(async (opts: CreateOptions) => {
       const timeZone = validateTimeZone(opts.timezone ?? 'UTC', '--timezone');
       const start = opts.start === undefined ? undefined : parseAnchor(opts.start, timeZone, '--start');
+      const trialEnd = opts.trialEnd === undefined ? undefined : parseAnchor(opts.trialEnd, timeZone, '--trial-end');
       const r = await deps.withContext((ctx) =>
         createSubscription(ctx, {
           customerId: opts.customer,
@@ -46,6 +52,7 @@ export function register(program: Command, deps: CliDeps): void {
           paymentMethodId: opts.paymentMethod,
           start,
           timeZone,
+          trialEnd,
         }),
       );
       const charge =
