@@ -35,9 +35,12 @@ CREATE TABLE "refunds" (
 );
 --> statement-breakpoint
 DROP INDEX "invoices_subscription_period_uq";--> statement-breakpoint
+ALTER TABLE "customers" ADD COLUMN "deleted_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "invoices" ADD COLUMN "kind" text DEFAULT 'cycle' NOT NULL;--> statement-breakpoint
 ALTER TABLE "invoices" ADD COLUMN "lines" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "invoices" ADD COLUMN "amount_refunded" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "invoices" ADD COLUMN "unused_credited_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "payment_methods" ADD COLUMN "detached_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "subscriptions" ADD COLUMN "pending_plan_id" text;--> statement-breakpoint
 ALTER TABLE "subscriptions" ADD COLUMN "credit_balance" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "subscriptions" ADD COLUMN "paused_at" timestamp with time zone;--> statement-breakpoint

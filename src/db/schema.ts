@@ -80,6 +80,8 @@ export const customers = pgTable('customers', {
   externalRef: text('external_ref').unique(),
   asiabillCustomerId: text('asiabill_customer_id').notNull().unique(),
   createdAt: ts('created_at').notNull().defaultNow(),
+  /** Deleted here and at AsiaBill; the row stays for the invoices and events that name it. */
+  deletedAt: ts('deleted_at'),
 });
 
 /** Only references and masked data: never a card number or security code. */
@@ -98,6 +100,8 @@ export const paymentMethods = pgTable(
     /** tradeNo of the successful InitRecurring charge; null until the mandate exists. */
     mandateTradeNo: text('mandate_trade_no'),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /** Detached at AsiaBill: never charged again; the row stays for history. */
+    detachedAt: ts('detached_at'),
   },
   (t) => [index('payment_methods_customer_ix').on(t.customerId)],
 );
@@ -184,6 +188,8 @@ export const invoices = pgTable(
     lines: jsonb('lines').$type<InvoiceLine[]>().notNull().default([]),
     /** Sum of succeeded refunds against this invoice's payment. */
     amountRefunded: money('amount_refunded').notNull().default(0),
+    /** When a pause turned the unused rest of this invoice's span into credit (not refunded again). */
+    unusedCreditedAt: ts('unused_credited_at'),
   },
   (t) => [
     // One *cycle* invoice per period; prorations inside a period are extra invoices.

@@ -1,12 +1,12 @@
-import { and, eq, gt, lte } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { chargeAttempts, invoices, subscriptions } from '../db/schema.ts';
+import { invoices, subscriptions } from '../db/schema.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { subscriptionCancelScheduled, subscriptionReactivated, subscriptionTransition } from '../events/builders.ts';
-import { lockInvoice, lockSubscription } from '../db/locks.ts';
+import { lockSubscription } from '../db/locks.ts';
 import { CANCELABLE_AT_PERIOD_END, isEnded } from '../billing/subscriptionStatus.ts';
-import { elapsedSeconds, periodSeconds, proratedPart } from '../billing/proration.ts';
+import { unusedParts } from './unused.ts';
 import { insertRefund, sendRefund, type RefundView } from '../refunds/refunds.ts';
 
 /**
@@ -55,36 +55,13 @@ export async function cancelSubscription(
     await recordEvent(tx, subscriptionTransition(sub, sub.status, 'canceled', now, { reason: 'requested' }));
     const refundIds: string[] = [];
     if (opts.refundUnused) {
-      const covering = await tx
-        .select({ invoice: invoices, attempt: chargeAttempts })
-        .from(invoices)
-        .innerJoin(
-          chargeAttempts,
-          and(eq(chargeAttempts.invoiceId, invoices.id), eq(chargeAttempts.status, 'succeeded')),
-        )
-        .where(
-          and(
-            eq(invoices.subscriptionId, id),
-            eq(invoices.status, 'paid'),
-            lte(invoices.periodStart, now),
-            gt(invoices.periodEnd, now),
-          ),
-        )
-        .orderBy(invoices.createdAt);
-      for (const { invoice, attempt } of covering) {
+      for (const { invoice, attempt, unused } of await unusedParts(tx, id, now)) {
         if (!attempt.tradeNo) continue;
-        await lockInvoice(tx, invoice.id);
-        const span = { start: invoice.periodStart, end: invoice.periodEnd };
-        const total = periodSeconds(span);
-        const unused = proratedPart(invoice.amount, elapsedSeconds(span, now), total, total);
-        const left = invoice.amount - invoice.amountRefunded;
-        const amount = Math.min(unused, left);
-        if (amount <= 0) continue;
         refundIds.push(
           await insertRefund(tx, {
             invoiceId: invoice.id,
             attempt: { id: attempt.id, amount: attempt.amount, currency: attempt.currency, tradeNo: attempt.tradeNo },
-            amount,
+            amount: unused,
             reason: 'unused time after cancellation',
             now,
           }),

@@ -61,6 +61,8 @@ export async function createSubscription(
   if (!customer) throw new NotFoundError('customer', input.customerId);
   const pm = (await ctx.db.select().from(paymentMethods).where(eq(paymentMethods.id, input.paymentMethodId)))[0];
   if (!pm) throw new NotFoundError('payment method', input.paymentMethodId);
+  if (customer.deletedAt) throw new ValidationError('customer', 'not deleted', `${customer.id} is deleted`);
+  if (pm.detachedAt) throw new ValidationError('payment-method', 'attached', `${pm.id} is detached`);
   if (pm.customerId !== customer.id) {
     throw new ValidationError('payment-method', 'belongs to the customer', `${pm.id} belongs to another customer`);
   }

@@ -14,12 +14,15 @@ import { recordEvents, type NewEvent } from '../events/outbox.ts';
 import { invoiceCreated, invoicePaid, subscriptionPauseScheduled, subscriptionTransition } from '../events/builders.ts';
 import { chargeInvoice, type ChargeResult } from '../renewals/charge.ts';
 import { computeNextCycle, loadNextCycleInputs } from './nextCycle.ts';
+import { unusedParts } from './unused.ts';
 
 /**
  * Pause and resume. A paused subscription is neither billable nor renewable
  * (billing/subscriptionStatus.ts), so no invoice is created while it is paused and a charge
  * job already queued for it finds `not_billable` under the row lock and charges nothing.
- * Pausing voids its open invoices (the period they were for is not served).
+ * Pausing voids its open invoices (the period they were for is not served) and turns the
+ * paid-for time it leaves unused into credit (by the proration rule), which the invoices after
+ * resuming use: the customer pays for the time they have the service, no more.
  *
  * Resume starts a new period at the resume time (a new anchor), invoiced and charged at once
  * like a renewal. With `keepAnchor`, the original schedule continues: the rest of the current
@@ -29,7 +32,7 @@ export async function pauseSubscription(
   ctx: AppContext,
   id: string,
   opts: { until?: Date } = {},
-): Promise<{ status: string; resumeAt: Date | null }> {
+): Promise<{ status: string; resumeAt: Date | null; creditAdded: number }> {
   const now = await ctx.time.now();
   if (opts.until && opts.until.getTime() <= now.getTime()) {
     throw new ValidationError(
@@ -45,9 +48,23 @@ export async function pauseSubscription(
       throw new ConflictError(`subscription ${id} is ${sub.status}; only an active one can be paused`);
     if (sub.cancelAtPeriodEnd) throw new ConflictError(`subscription ${id} cancels at period end; reactivate it first`);
     const resumeAt = opts.until ? new Date(Math.floor(opts.until.getTime() / 1000) * 1000) : null;
+    // The paid-for time the pause leaves unused becomes credit for the invoices after resuming.
+    const unused = await unusedParts(tx, id, now);
+    const credit = unused.reduce((sum, u) => sum + u.unused, 0);
+    for (const u of unused) {
+      await tx.update(invoices).set({ unusedCreditedAt: now }).where(eq(invoices.id, u.invoice.id));
+    }
     await tx
       .update(subscriptions)
-      .set({ status: 'paused', pausedAt: now, resumeAt, nextRenewalAt: null, statusReason: null, updatedAt: now })
+      .set({
+        status: 'paused',
+        pausedAt: now,
+        resumeAt,
+        nextRenewalAt: null,
+        statusReason: null,
+        creditBalance: sub.creditBalance + credit,
+        updatedAt: now,
+      })
       .where(eq(subscriptions.id, id));
     await tx
       .update(invoices)
@@ -56,7 +73,7 @@ export async function pauseSubscription(
     const events: NewEvent[] = [subscriptionTransition(sub, sub.status, 'paused', now, { reason: 'requested' })];
     if (resumeAt) events.push(subscriptionPauseScheduled(sub, resumeAt, now));
     await recordEvents(tx, events);
-    return { status: 'paused', resumeAt };
+    return { status: 'paused', resumeAt, creditAdded: credit };
   });
 }
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliDeps } from '../deps.ts';
 import { emit, formatKeyValue, formatTable } from '../output.ts';
 import { withJson, type JsonFlag } from '../options.ts';
+import { pageQuery, withPaging, type PageFlags } from '../paging.ts';
 import { createSubscription } from '../../subscriptions/create.ts';
 import { cancelSubscription } from '../../subscriptions/cancel.ts';
 import { getSubscription, listSubscriptions, parseStatus } from '../../subscriptions/queries.ts';
@@ -82,14 +83,15 @@ export function register(program: Command, deps: CliDeps): void {
       );
     });
 
-  withJson(subs.command('list'))
-    .description('list subscriptions')
+  withPaging(withJson(subs.command('list')))
+    .description('list subscriptions, oldest first')
     .option('--status <status>', 'only this status')
     .option('--customer <id>', 'only this customer')
-    .action(async (opts: JsonFlag & { status?: string; customer?: string }) => {
+    .action(async (opts: JsonFlag & PageFlags & { status?: string; customer?: string }) => {
       if (opts.status !== undefined) parseStatus(opts.status, '--status');
+      const page = pageQuery(opts);
       const rows = await deps.withContext((ctx) =>
-        listSubscriptions(ctx.db, { status: opts.status, customerId: opts.customer }),
+        listSubscriptions(ctx.db, { status: opts.status, customerId: opts.customer, ...page }),
       );
       emit(deps.out, opts.json, rows.map(subscriptionJson), () => formatTable(SUBSCRIPTION_COLUMNS, rows));
     });

@@ -5,6 +5,7 @@ import { cancelSubscription } from '../../../src/subscriptions/cancel.ts';
 import { pauseSubscription, resumeSubscription } from '../../../src/subscriptions/pause.ts';
 import { renewSubscription } from '../../../src/renewals/renew.ts';
 import { runChargeJob } from '../../../src/renewals/jobs.ts';
+import { upcomingInvoice } from '../../../src/subscriptions/upcoming.ts';
 import { startTestEngine, makePlan, subscribe, CARDS, type TestEngine } from '../../support/engine.ts';
 import { fetchLedger, paidOrdersOf } from '../../support/ledger.ts';
 
@@ -28,11 +29,12 @@ describe('pause and resume', () => {
       (e) => e.type,
     );
 
-  it('no invoice while paused, however long; resume starts a new period at the resume time and charges it', async () => {
+  it('no invoice while paused, however long; the unused paid time becomes credit; resume starts a new period at the resume time', async () => {
     const plan = await makePlan(t.ctx, { amount: '10.00' });
     const r = await subscribe(t.ctx, plan, CARDS.success);
     await t.advanceTo('2028-01-20T00:00:00Z');
-    await pauseSubscription(t.ctx, r.subscriptionId);
+    // Jan 10 → Feb 10 = 31 days, 10 used: R = 1000 × 10/31 = 322.58 → 323; unused 677 becomes credit.
+    expect((await pauseSubscription(t.ctx, r.subscriptionId)).creditAdded).toBe(677);
     const before = (await fetchLedger(t.engine.sandbox!.url)).length;
     await t.advanceTo('2028-03-01T00:00:00Z'); // two period ends (02-10, 03-10) would have passed
     expect(await invoicesOf(r.subscriptionId)).toHaveLength(1);
@@ -41,7 +43,9 @@ describe('pause and resume', () => {
 
     const resumed = await resumeSubscription(t.ctx, r.subscriptionId);
     expect(resumed.status).toBe('active');
-    expect(await ledgerAmounts(resumed.invoiceId!)).toEqual(['10.00 USD']);
+    // A new month at 10.00 minus the 6.77 credit.
+    expect(await ledgerAmounts(resumed.invoiceId!)).toEqual(['3.23 USD']);
+    expect((await sub(r.subscriptionId)).creditBalance).toBe(0);
     const s = await sub(r.subscriptionId);
     expect(s.anchor.toISOString()).toBe('2028-03-01T00:00:00.000Z');
     expect(s.currentPeriodEnd.toISOString()).toBe('2028-04-01T00:00:00.000Z');
@@ -63,6 +67,7 @@ describe('pause and resume', () => {
     await expect(
       pauseSubscription(t.ctx, r.subscriptionId, { until: new Date('2028-03-01T00:00:00Z') }),
     ).rejects.toThrow(/until: .* \(rule: in the future\)/);
+    // Mar 1 → Apr 1 = 31 days, 4 used: R = 129.03 → 129; credit 871.
     await pauseSubscription(t.ctx, r.subscriptionId, { until: new Date('2028-03-15T00:00:00Z') });
     await t.advanceTo('2028-03-16T00:00:00Z');
     const s = await sub(r.subscriptionId);
@@ -71,22 +76,26 @@ describe('pause and resume', () => {
     expect(s.currentPeriodEnd.toISOString()).toBe('2028-04-15T00:00:00.000Z');
     const resumeInvoice = (await invoicesOf(r.subscriptionId)).at(-1)!;
     expect(resumeInvoice.periodStart.toISOString()).toBe('2028-03-15T00:00:00.000Z');
-    expect(await ledgerAmounts(resumeInvoice.id)).toEqual(['10.00 USD']);
+    expect(await ledgerAmounts(resumeInvoice.id)).toEqual(['1.29 USD']);
     await cancelSubscription(t.ctx, r.subscriptionId);
   });
 
-  it('resume --keep-anchor charges only the prorated rest of the current period', async () => {
+  it('resume --keep-anchor: the rest of the current period is covered by the pause credit; the paused days stay as credit', async () => {
     const plan = await makePlan(t.ctx, { amount: '10.00' });
     const r = await subscribe(t.ctx, plan, CARDS.success); // 2028-03-16 → 04-16 (31 days)
     await t.advanceTo('2028-03-20T00:00:00Z');
+    // Paused after 4 of 31 days: R(4 d) = 129, credit 871.
     await pauseSubscription(t.ctx, r.subscriptionId);
     await t.advanceTo('2028-04-01T00:00:00Z');
-    // 16 of 31 days used: R = 1000 × 16/31 = 516.13 → 516; the rest costs 1000 − 516 = 484.
+    // Resumed after 16 days: R(16 d) = 516.13 → 516; the rest costs 484, taken from the credit.
+    // Left: 871 − 484 = 387 = R(16 d) − R(4 d), exactly the 12 paused days.
     const resumed = await resumeSubscription(t.ctx, r.subscriptionId, { keepAnchor: true });
-    expect(await ledgerAmounts(resumed.invoiceId!)).toEqual(['4.84 USD']);
+    expect(resumed.invoiceId).toBeNull();
     const s = await sub(r.subscriptionId);
+    expect(s.creditBalance).toBe(387);
     expect(s.anchor.toISOString()).toBe('2028-03-16T00:00:00.000Z');
     expect(s.nextRenewalAt?.toISOString()).toBe('2028-04-16T00:00:00.000Z');
+    expect((await upcomingInvoice(t.ctx, r.subscriptionId)).amountDue).toEqual({ amount: 613, currency: 'USD' });
     await cancelSubscription(t.ctx, r.subscriptionId);
   });
 
