@@ -52,6 +52,7 @@ ALTER TABLE "refunds" ADD CONSTRAINT "refunds_invoice_id_invoices_id_fk" FOREIGN
 ALTER TABLE "refunds" ADD CONSTRAINT "refunds_attempt_id_charge_attempts_id_fk" FOREIGN KEY ("attempt_id") REFERENCES "public"."charge_attempts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "refunds_invoice_ix" ON "refunds" USING btree ("invoice_id");--> statement-breakpoint
 CREATE INDEX "refunds_attempt_ix" ON "refunds" USING btree ("attempt_id");--> statement-breakpoint
+CREATE INDEX "refunds_open_ix" ON "refunds" USING btree ("status","last_sent_at") WHERE "refunds"."status" in ('requested','pending');--> statement-breakpoint
 ALTER TABLE "subscriptions" ADD CONSTRAINT "subscriptions_pending_plan_id_plans_id_fk" FOREIGN KEY ("pending_plan_id") REFERENCES "public"."plans"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "subscriptions_resume_ix" ON "subscriptions" USING btree ("resume_at") WHERE "subscriptions"."resume_at" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "invoices_subscription_period_uq" ON "invoices" USING btree ("subscription_id","period_start") WHERE "invoices"."kind" = 'cycle';--> statement-breakpoint

@@ -25,7 +25,7 @@ import { ATTEMPT_STATUSES, OPEN_ATTEMPT_STATUSES, type AttemptStatus } from '../
 import { INTERVALS, type Interval } from '../billing/periods.ts';
 import { TOKEN_TYPES, type TokenType } from '../asiabill/types.ts';
 import { INVOICE_KINDS, type InvoiceKind, type InvoiceLine } from '../billing/invoiceLines.ts';
-import { REFUND_STATUSES, type RefundStatus } from '../billing/refundStatus.ts';
+import { OPEN_REFUND_STATUSES, REFUND_STATUSES, type RefundStatus } from '../billing/refundStatus.ts';
 import { COUPON_DURATIONS, type CouponDuration } from '../billing/coupons.ts';
 import { sqlList } from './sqlLists.ts';
 
@@ -284,6 +284,9 @@ export const refunds = pgTable(
   (t) => [
     index('refunds_invoice_ix').on(t.invoiceId),
     index('refunds_attempt_ix').on(t.attemptId),
+    index('refunds_open_ix')
+      .on(t.status, t.lastSentAt)
+      .where(sql`${t.status} in ${sqlList(OPEN_REFUND_STATUSES)}`),
     check('refunds_amount_pos', sql`${t.amount} > 0`),
     check('refunds_status_ck', sql`${t.status} in ${sqlList(REFUND_STATUSES)}`),
   ],

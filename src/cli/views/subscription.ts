@@ -27,6 +27,12 @@ export function subscriptionJson(s: SubscriptionView): JsonObject {
     canceledAt: s.canceledAt?.toISOString() ?? null,
     trialEnd: s.trialEnd ? formatInZone(s.trialEnd, s.timeZone) : null,
     statusReason: s.statusReason,
+    creditBalance: moneyJson({ amount: s.creditBalance, currency: s.currency }),
+    pendingPlanId: s.pendingPlanId,
+    couponId: s.couponId,
+    couponPeriodsLeft: s.couponPeriodsLeft,
+    pausedAt: s.pausedAt?.toISOString() ?? null,
+    resumeAt: s.resumeAt ? formatInZone(s.resumeAt, s.timeZone) : null,
     createdAt: s.createdAt.toISOString(),
   };
 }
@@ -87,6 +93,17 @@ export function subscriptionDetailLines(d: SubscriptionDetail): string[] {
     ],
     ['next renewal', s.nextRenewalAt ? formatInZone(s.nextRenewalAt, s.timeZone) : cell(null)],
     ['cancel at period end', s.cancelAtPeriodEnd ? 'yes' : 'no'],
+    ['credit balance', formatMoney({ amount: s.creditBalance, currency: s.currency })],
+    ...(s.pendingPlanId ? [['plan at period end', s.pendingPlanId] as [string, string]] : []),
+    ...(s.couponId
+      ? [
+          [
+            'coupon',
+            `${s.couponId}${s.couponPeriodsLeft === null ? ' (forever)' : ` (${s.couponPeriodsLeft} left)`}`,
+          ] as [string, string],
+        ]
+      : []),
+    ...(s.resumeAt ? [['resumes at', formatInZone(s.resumeAt, s.timeZone)] as [string, string]] : []),
   ];
   const lines = formatKeyValue(kv);
   lines.push('', 'invoices:');
