@@ -106,14 +106,17 @@ function quote(
 
   if (when === 'period_end' || sub.status === 'trialing') {
     // Nothing was paid for a trial, so a change during one is simply the plan it converts to.
-    const patch: Partial<SubscriptionRow> = when === 'period_end' ? { pendingPlanId: target.id } : { ...planFields };
+    // Scheduling the current plan again cancels a scheduled change.
+    const pending = when === 'period_end' && target.id !== sub.planId ? target : null;
+    const patch: Partial<SubscriptionRow> =
+      when === 'period_end' ? { pendingPlanId: pending?.id ?? null } : { ...planFields };
     const after = { ...sub, ...patch };
     return {
       quote: {
         ...base,
         proration: null,
         now: nothingNow,
-        next: nextOf(after, when === 'period_end' ? target : null),
+        next: nextOf(after, pending),
         newAnchor: null,
       },
       patch,

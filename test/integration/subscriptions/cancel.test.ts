@@ -90,4 +90,22 @@ describe('cancel --refund-unused and reactivate', () => {
     await cancelSubscription(t.ctx, r.subscriptionId);
     await expect(reactivateSubscription(t.ctx, r.subscriptionId)).rejects.toThrow(/cannot be reactivated/);
   });
+
+  it('across the fall-back DST change (New York) and in JPY, the refund uses real seconds and whole yen', async () => {
+    await t.advanceTo('2029-10-05T04:00:00Z'); // 00:00 EDT
+    const usd = await makePlan(t.ctx, { amount: '31.00' });
+    const jpy = await makePlan(t.ctx, { amount: '1000', currency: 'JPY' });
+    const ny = await subscribe(t.ctx, usd, CARDS.success, { timeZone: 'America/New_York' });
+    const yen = await subscribe(t.ctx, jpy, CARDS.success);
+    await t.advanceTo('2029-10-20T04:00:00Z');
+    // New York: Oct 5 00:00 EDT → Nov 5 00:00 EST = 31 d + 1 h = 2,682,000 s; 15 d used:
+    // R = 3100 × 1,296,000 / 2,682,000 = 1497.99 → 1498; refund 3100 − 1498 = 1602.
+    const a = await cancelSubscription(t.ctx, ny.subscriptionId, { refundUnused: true });
+    expect(a.refunds.map((x) => x.amount)).toEqual([1602]);
+    expect(await gatewayRefunds(ny.invoiceId!)).toEqual(['16.02 USD']);
+    // JPY, UTC: 31 days, 15 used: R = 1000 × 15/31 = 483.87 → 484; refund 516 yen.
+    const b = await cancelSubscription(t.ctx, yen.subscriptionId, { refundUnused: true });
+    expect(b.refunds.map((x) => x.amount)).toEqual([516]);
+    expect(await gatewayRefunds(yen.invoiceId!)).toEqual(['516 JPY']);
+  });
 });

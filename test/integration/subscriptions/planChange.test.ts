@@ -142,7 +142,13 @@ describe('plan changes with proration', () => {
     const preview = await previewPlanChange(t.ctx, r.subscriptionId, { planCode: b, when: 'period_end' });
     expect(preview.now.amountDue.amount).toBe(0);
     expect(preview.next.amountDue).toEqual({ amount: 3000, currency: 'USD' });
+    // Scheduling the current plan again cancels the scheduled change; then schedule it for real.
+    await changePlan(t.ctx, r.subscriptionId, { planCode: b, when: 'period_end' });
+    const undone = await changePlan(t.ctx, r.subscriptionId, { planCode: a, when: 'period_end' });
+    expect(undone.quote.next.amountDue.amount).toBe(1000);
+    expect((await sub(r.subscriptionId)).pendingPlanId).toBeNull();
     const done = await changePlan(t.ctx, r.subscriptionId, { planCode: b, when: 'period_end' });
+    expect(done.quote).toEqual(preview);
     expect(done.invoiceId).toBeNull();
     expect((await sub(r.subscriptionId)).amount).toBe(1000);
     await t.advanceTo('2027-09-01T00:00:00Z');
