@@ -10,7 +10,7 @@ import {
   refunds,
   subscriptions,
 } from '../../../src/db/schema.ts';
-import { followOpenRefunds, refundInvoice } from '../../../src/refunds/refunds.ts';
+import { applyRefundState, followOpenRefunds, refundInvoice } from '../../../src/refunds/refunds.ts';
 import { buildChargeRequest, orderNoFor } from '../../../src/renewals/chargeRequest.ts';
 import { publicUrlOf } from '../../../src/renewals/publicUrl.ts';
 import { startTestEngine, makePlan, subscribe, CARDS, type TestEngine } from '../../support/engine.ts';
@@ -86,6 +86,23 @@ describe('refunds', () => {
     expect((await invoice(invoiceId)).amountRefunded).toBe(1000);
   });
 
+  it('20 partial refunds racing on one invoice never refund more than was charged', async () => {
+    const { invoiceId, tradeNo } = await paidInvoice('10.00');
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => refundInvoice(t.ctx, invoiceId, { amount: 150 })),
+    );
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    expect(results).toHaveLength(20);
+    // 6 × 1.50 = 9.00 fits in 10.00; a seventh would not.
+    expect(ok).toHaveLength(6);
+    for (const r of results)
+      if (r.status === 'rejected') expect(String(r.reason)).toMatch(/amount: 150 is more than the (100|0) /);
+    const atGateway = sandboxRefunds(tradeNo);
+    expect(atGateway).toHaveLength(6);
+    expect(atGateway.every((x) => x.refundAmount === '1.50')).toBe(true);
+    expect((await invoice(invoiceId)).amountRefunded).toBe(900);
+  });
+
   it('a pending refund is finished by its refund.success notification', async () => {
     const { invoiceId } = await paidInvoice('5.00');
     t.engine.sandbox!.setKnobs({ refundMode: 'pending' });
@@ -114,6 +131,21 @@ describe('refunds', () => {
     expect((await invoice(invoiceId)).amountRefunded).toBe(100);
     t.engine.sandbox!.setKnobs({ refundMode: 'instant' });
     expect((await refundInvoice(t.ctx, invoiceId)).amount).toBe(400);
+  });
+
+  it('refund states only move forward: a late fail or a repeated success after success changes nothing', async () => {
+    const { invoiceId } = await paidInvoice('4.00');
+    t.engine.sandbox!.setKnobs({ refundMode: 'pending' });
+    const r = await refundInvoice(t.ctx, invoiceId, { amount: 250 });
+    expect(r.status).toBe('pending');
+    const apply = (status: 'pending' | 'succeeded' | 'failed') =>
+      applyRefundState(t.ctx, { refundId: r.id, status, batchNo: r.batchNo ?? undefined }, 'notification');
+    expect(await apply('succeeded')).toBe(true);
+    expect(await apply('succeeded')).toBe(false);
+    expect(await apply('failed')).toBe(false);
+    expect(await apply('pending')).toBe(false);
+    expect(await refundRow(r.id)).toMatchObject({ status: 'succeeded' });
+    expect((await invoice(invoiceId)).amountRefunded).toBe(250);
   });
 
   it('a lost answer is retried with the same merTrackNo: one refund at the gateway, not two', async () => {
