@@ -172,4 +172,22 @@ describe('plan changes with proration', () => {
     await cancelSubscription(t.ctx, r.subscriptionId);
     await expect(changePlan(t.ctx, r.subscriptionId, { planCode: b })).rejects.toThrow(/canceled/);
   });
+
+  it('a declined upgrade charge goes through dunning like a renewal: past_due, retry scheduled, no second invoice', async () => {
+    const a = await makePlan(t.ctx, { amount: '10.00' });
+    const b = await makePlan(t.ctx, { amount: '30.00' });
+    const r = await subscribe(t.ctx, a, CARDS.approveThenDecline); // InitRecurring approved
+    const preview = await previewPlanChange(t.ctx, r.subscriptionId, { planCode: b });
+    expect(preview.now.amountDue).toEqual({ amount: 2000, currency: 'USD' }); // nothing used yet
+    const done = await changePlan(t.ctx, r.subscriptionId, { planCode: b });
+    expect(done.charge).toMatchObject({ kind: 'attempted', status: 'failed' });
+    const orders = (await fetchLedger(t.engine.sandbox!.url)).filter((e) => e.orderNo.startsWith(`${done.invoiceId}-`));
+    expect(orders.map((o) => `${o.amount} ${o.status}`)).toEqual(['20.00 fail']);
+    const s = await sub(r.subscriptionId);
+    expect(s.status).toBe('past_due');
+    const inv = (await t.ctx.db.select().from(invoices).where(eq(invoices.id, done.invoiceId!)))[0]!;
+    expect(inv).toMatchObject({ status: 'open', kind: 'proration' });
+    expect(inv.nextAttemptAt).not.toBeNull();
+    await cancelSubscription(t.ctx, r.subscriptionId);
+  });
 });
