@@ -69,6 +69,7 @@ const schema = z.object({
     .min(1, 'must be 1..20 (Visa allows at most 20 reattempts per card in 30 days)')
     .max(20, 'must be 1..20 (Visa allows at most 20 reattempts per card in 30 days)')
     .default(15),
+  BILLING_TRIAL_WILL_END_HOURS: positiveInt.default(72),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -108,6 +109,8 @@ export interface Config {
   webhooks: WebhookConfig;
   /** Visa merchant-initiated reattempts allowed per card in 30 days (15, up to 20). */
   visaRetryCap: number;
+  /** How long before a trial ends `subscription.trial_will_end` is recorded. */
+  trialWillEndHours: number;
   logLevel: string;
 }
 
@@ -209,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: e.BILLING_WEBHOOK_CONCURRENCY,
     },
     visaRetryCap: e.BILLING_VISA_RETRY_CAP,
+    trialWillEndHours: e.BILLING_TRIAL_WILL_END_HOURS,
     logLevel: e.LOG_LEVEL,
   };
 }

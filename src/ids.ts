@@ -24,4 +24,6 @@ export const ID_PREFIX = {
   event: 'evt',
   webhookEndpoint: 'we',
   webhookDelivery: 'whd',
+  refund: 'ref',
+  coupon: 'coup',
 } as const;

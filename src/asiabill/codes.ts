@@ -33,3 +33,15 @@ export function isDuplicateOrder(orderInfo: string | null | undefined): boolean 
 export function leadingCode(orderInfo: string | null | undefined): string | null {
   return LEADING_CODE.exec(orderInfo ?? '')?.[1] ?? null;
 }
+
+/**
+ * A refund's state from AsiaBill's `refundStatus` (refund and refund-status calls) or the
+ * notification type. [assumption] `success` / `fail` are final (the sandbox and the WP plugin
+ * use them); any other value, or none, means the refund is still being processed.
+ */
+export function refundOutcome(status: string | undefined): 'succeeded' | 'failed' | 'pending' {
+  const s = (status ?? '').trim().toLowerCase();
+  if (s === 'success' || s === 'refund.success') return 'succeeded';
+  if (s === 'fail' || s === 'failed' || s === 'refund.fail') return 'failed';
+  return 'pending';
+}

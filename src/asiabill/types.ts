@@ -209,6 +209,11 @@ export interface AsiabillGateway {
   checkoutPayment?(req: CheckoutPaymentRequest): Promise<CheckoutPaymentResult>;
   /** Hosted checkout straight to a local method (Alipay, iDEAL…) — pay links. */
   localPayment?(req: CheckoutPaymentRequest): Promise<CheckoutPaymentResult>;
+  refund(req: RefundRequest): Promise<RefundResult>;
+  refundStatus(batchNo: string): Promise<RefundResult>;
+  updateCustomer(customerId: string, fields: UpdateCustomerInput): Promise<Customer>;
+  deleteCustomer(customerId: string): Promise<void>;
+  detachPaymentMethod(customerPaymentMethodId: string): Promise<void>;
 }
 
 /** Typed gateway notification, parsed from a verified `{type, data}` body. */

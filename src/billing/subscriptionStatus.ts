@@ -26,6 +26,11 @@ export const CANCELABLE_AT_PERIOD_END: readonly SubscriptionStatus[] = ['trialin
 /** A renewal that needs the customer (3-D Secure) moves these to past_due. */
 export const IN_GOOD_STANDING: readonly SubscriptionStatus[] = ['trialing', 'active'];
 
+/** May be paused (renewals stop; paused is neither BILLABLE nor RENEWABLE, so queued charges skip it). */
+export const PAUSABLE: readonly SubscriptionStatus[] = ['active'];
+/** May change plan (a trialing one simply converts to the new plan at trial end). */
+export const PLAN_CHANGEABLE: readonly SubscriptionStatus[] = ['active', 'trialing'];
+
 export const isBillable = (s: SubscriptionStatus): boolean => BILLABLE.includes(s);
 export const isRenewable = (s: SubscriptionStatus): boolean => RENEWABLE.includes(s);
 export const isEnded = (s: SubscriptionStatus): boolean => ENDED.includes(s);

@@ -14,15 +14,16 @@ export const PLAN_CODE_MAX_LENGTH = 50;
 export const PLAN_NAME_LENGTH = { min: 1, max: 200 } as const;
 
 /**
- * Longest billing period we accept, per interval unit: about two years whichever unit is
- * used. Longer periods are almost always a typo (365 months) and would put the next charge
- * beyond card expiry dates and AsiaBill's mandate lifetime.
+ * Longest billing period we accept, per interval unit: five years whichever unit is used,
+ * because multi-year contracts (3- and 5-year terms) are sold. Longer is almost always a typo
+ * (365 months). A term this long outlives most card expiry dates: the renewal then fails and
+ * dunning asks for a new card, as for any expired card.
  */
 export const MAX_INTERVAL_COUNT: Readonly<Record<Interval, number>> = Object.freeze({
-  day: 365,
-  week: 104,
-  month: 24,
-  year: 2,
+  day: 1827,
+  week: 261,
+  month: 60,
+  year: 5,
 });
 
 /** Two years of free trial is already generous; more is a mistake in days-vs-months. */

@@ -1,4 +1,5 @@
-import { asc, eq, or } from 'drizzle-orm';
+import { and, asc, eq, isNull, or } from 'drizzle-orm';
+import { afterRow, checkLimit, type PageQuery } from '../db/paging.ts';
 import type { DbOrTx } from '../db/client.ts';
 import type { AppContext } from '../context.ts';
 import { customers } from '../db/schema.ts';
@@ -86,8 +87,18 @@ export async function createCustomer(deps: CustomerDeps, input: CustomerInput): 
   }
 }
 
-export async function listCustomers(db: DbOrTx): Promise<Customer[]> {
-  return db.select().from(customers).orderBy(asc(customers.createdAt), asc(customers.id));
+/** Oldest first; deleted customers only with `includeDeleted`; keyset pages (db/paging.ts). */
+export async function listCustomers(
+  db: DbOrTx,
+  opts: PageQuery & { includeDeleted?: boolean } = {},
+): Promise<Customer[]> {
+  const after = await afterRow(db, customers, customers, opts.startingAfter);
+  return db
+    .select()
+    .from(customers)
+    .where(and(opts.includeDeleted ? undefined : isNull(customers.deletedAt), after))
+    .orderBy(asc(customers.createdAt), asc(customers.id))
+    .limit(checkLimit(opts.limit, 100_000));
 }
 
 /**

@@ -1,4 +1,5 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { afterRow, checkLimit, type PageQuery } from '../db/paging.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { paymentMethods } from '../db/schema.ts';
 import { isUniqueViolation } from '../db/pgErrors.ts';
@@ -123,13 +124,26 @@ export async function registerPaymentMethod(
   });
 }
 
-export async function listPaymentMethods(db: DbOrTx, customerId: string): Promise<StoredPaymentMethod[]> {
+/** Attached cards, oldest first (detached ones with `includeDetached`); keyset pages (db/paging.ts). */
+export async function listPaymentMethods(
+  db: DbOrTx,
+  customerId: string,
+  opts: PageQuery & { includeDetached?: boolean } = {},
+): Promise<StoredPaymentMethod[]> {
   const customer = await getCustomer(db, customerId);
+  const after = await afterRow(db, paymentMethods, paymentMethods, opts.startingAfter);
   return db
     .select()
     .from(paymentMethods)
-    .where(eq(paymentMethods.customerId, customer.id))
-    .orderBy(asc(paymentMethods.createdAt), asc(paymentMethods.id));
+    .where(
+      and(
+        eq(paymentMethods.customerId, customer.id),
+        opts.includeDetached ? undefined : isNull(paymentMethods.detachedAt),
+        after,
+      ),
+    )
+    .orderBy(asc(paymentMethods.createdAt), asc(paymentMethods.id))
+    .limit(checkLimit(opts.limit, 100_000));
 }
 
 async function refuseIfRegistered(db: DbOrTx, pmId: string): Promise<void> {

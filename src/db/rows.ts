@@ -1,10 +1,12 @@
 import type {
   chargeAttempts,
+  coupons,
   customers,
   events,
   invoices,
   paymentMethods,
   plans,
+  refunds,
   subscriptions,
   webhookDeliveries,
   webhookEndpoints,
@@ -20,3 +22,5 @@ export type AttemptRow = typeof chargeAttempts.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type RefundRow = typeof refunds.$inferSelect;
+export type CouponRow = typeof coupons.$inferSelect;

@@ -32,6 +32,9 @@ import { INTERVALS, type Interval } from '../billing/periods.ts';
 import { TOKEN_TYPES, type TokenType } from '../asiabill/types.ts';
 import type { DunningPolicyOverride } from '../billing/dunningPolicy.ts';
 import type { OutcomeClass } from '../billing/outcomeClasses.ts';
+import { INVOICE_KINDS, type InvoiceKind, type InvoiceLine } from '../billing/invoiceLines.ts';
+import { OPEN_REFUND_STATUSES, REFUND_STATUSES, type RefundStatus } from '../billing/refundStatus.ts';
+import { COUPON_DURATIONS, type CouponDuration } from '../billing/coupons.ts';
 import { sqlList } from './sqlLists.ts';
 import {
   WEBHOOK_DELIVERY_STATUSES,
@@ -93,6 +96,8 @@ export const customers = pgTable('customers', {
   externalRef: text('external_ref').unique(),
   asiabillCustomerId: text('asiabill_customer_id').notNull().unique(),
   createdAt: ts('created_at').notNull().defaultNow(),
+  /** Deleted here and at AsiaBill; the row stays for the invoices and events that name it. */
+  deletedAt: ts('deleted_at'),
 });
 
 /** Only references and masked data: never a card number or security code. */
@@ -111,6 +116,8 @@ export const paymentMethods = pgTable(
     /** tradeNo of the successful InitRecurring charge; null until the mandate exists. */
     mandateTradeNo: text('mandate_trade_no'),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /** Detached at AsiaBill: never charged again; the row stays for history. */
+    detachedAt: ts('detached_at'),
   },
   (t) => [index('payment_methods_customer_ix').on(t.customerId)],
 );
@@ -150,11 +157,25 @@ export const subscriptions = pgTable(
     statusReason: text('status_reason'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
+    /** A plan change scheduled for the end of the current period (`change-plan --when period-end`). */
+    pendingPlanId: text('pending_plan_id').references(() => plans.id),
+    /** Minor units owed to the customer (downgrades, proration): taken off the next invoices. */
+    creditBalance: money('credit_balance').notNull().default(0),
+    pausedAt: ts('paused_at'),
+    /** A paused subscription resumes by itself at this time (`pause --until`). */
+    resumeAt: ts('resume_at'),
+    couponId: text('coupon_id'),
+    /** Invoices the coupon still applies to; null = forever (or no coupon). */
+    couponPeriodsLeft: integer('coupon_periods_left'),
+    /** When `subscription.trial_will_end` was recorded (once per trial). */
+    trialWillEndSentAt: ts('trial_will_end_sent_at'),
   },
   (t) => [
     index('subscriptions_next_renewal_ix').on(t.nextRenewalAt, t.id).where(sql`${t.nextRenewalAt} is not null`),
     index('subscriptions_incomplete_ix').on(t.incompleteExpiresAt).where(sql`${t.status} = 'incomplete'`),
     index('subscriptions_customer_ix').on(t.customerId),
+    index('subscriptions_resume_ix').on(t.resumeAt).where(sql`${t.resumeAt} is not null`),
+    check('subscriptions_credit_nonneg', sql`${t.creditBalance} >= 0`),
     check('subscriptions_status_ck', sql`${t.status} in ${sqlList(SUBSCRIPTION_STATUSES)}`),
   ],
 );
@@ -188,9 +209,20 @@ export const invoices = pgTable(
     actionDeadline: ts('action_deadline'),
     /** Why the next step is what it is, for operators (`billing invoices show`). */
     nextStepReason: text('next_step_reason'),
+    /** cycle (one per period) or proration (a plan change or resume inside a period). */
+    kind: text('kind').$type<InvoiceKind>().notNull().default('cycle'),
+    /** What the amount is made of (plan, prorations, discount, credit); signed minor units. */
+    lines: jsonb('lines').$type<InvoiceLine[]>().notNull().default([]),
+    /** Sum of succeeded refunds against this invoice's payment. */
+    amountRefunded: money('amount_refunded').notNull().default(0),
+    /** When a pause turned the unused rest of this invoice's span into credit (not refunded again). */
+    unusedCreditedAt: ts('unused_credited_at'),
   },
   (t) => [
-    uniqueIndex('invoices_subscription_period_uq').on(t.subscriptionId, t.periodStart),
+    // One *cycle* invoice per period; prorations inside a period are extra invoices.
+    uniqueIndex('invoices_subscription_period_uq').on(t.subscriptionId, t.periodStart).where(sql`${t.kind} = 'cycle'`),
+    check('invoices_kind_ck', sql`${t.kind} in ${sqlList(INVOICE_KINDS)}`),
+    check('invoices_refunded_ck', sql`${t.amountRefunded} >= 0 and ${t.amountRefunded} <= ${t.amount}`),
     index('invoices_due_ix')
       .on(t.nextAttemptAt, t.id)
       .where(sql`${t.status} = 'open' and ${t.nextAttemptAt} is not null`),
@@ -267,6 +299,73 @@ export const chargeAttempts = pgTable(
     check('charge_attempts_token_type_ck', sql`${t.tokenType} in ${sqlList(TOKEN_TYPES)}`),
     check('charge_attempts_kind_ck', sql`${t.kind} in ${sqlList(ATTEMPT_KINDS)}`),
     index('charge_attempts_payment_method_ix').on(t.paymentMethodId, t.createdAt),
+  ],
+);
+
+/**
+ * Refunds of a charge, through AsiaBill's OpenAPI refund. The row (the intent, with its
+ * merTrackNo = our refund id) is written before the call, and the same merTrackNo is sent on
+ * every retry, so a lost answer never makes a second refund. `attemptId` is the charge that
+ * is refunded (for a duplicate success it is the attempt that was NOT recorded as the
+ * invoice's payment). requested → pending → succeeded | failed.
+ */
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: text('id').primaryKey(),
+    invoiceId: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    attemptId: text('attempt_id')
+      .notNull()
+      .references(() => chargeAttempts.id),
+    tradeNo: text('trade_no').notNull(),
+    merTrackNo: text('mer_track_no').notNull().unique(),
+    amount: money('amount').notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    /** full: the whole remaining amount of the charge (AsiaBill refundType 1); else partial (2). */
+    full: boolean('full').notNull(),
+    reason: text('reason').notNull(),
+    status: text('status').$type<RefundStatus>().notNull(),
+    batchNo: text('batch_no'),
+    failureReason: text('failure_reason'),
+    /** Real wall time of the last send. */
+    lastSentAt: ts('last_sent_at'),
+    sendCount: integer('send_count').notNull().default(0),
+    createdAt: ts('created_at').notNull(),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [
+    index('refunds_invoice_ix').on(t.invoiceId),
+    index('refunds_attempt_ix').on(t.attemptId),
+    index('refunds_open_ix')
+      .on(t.status, t.lastSentAt)
+      .where(sql`${t.status} in ${sqlList(OPEN_REFUND_STATUSES)}`),
+    check('refunds_amount_pos', sql`${t.amount} > 0`),
+    check('refunds_status_ck', sql`${t.status} in ${sqlList(REFUND_STATUSES)}`),
+  ],
+);
+
+/** Discounts: a percentage (basis points) or a fixed amount in one currency. */
+export const coupons = pgTable(
+  'coupons',
+  {
+    id: text('id').primaryKey(),
+    code: text('code').notNull().unique(),
+    percentOffBp: integer('percent_off_bp'),
+    amountOff: money('amount_off'),
+    currency: char('currency', { length: 3 }),
+    duration: text('duration').$type<CouponDuration>().notNull(),
+    /** For `repeating`: how many invoices it applies to. */
+    durationPeriods: integer('duration_periods'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    check('coupons_duration_ck', sql`${t.duration} in ${sqlList(COUPON_DURATIONS)}`),
+    check(
+      'coupons_one_kind_ck',
+      sql`(${t.percentOffBp} is null) <> (${t.amountOff} is null) and (${t.amountOff} is null) = (${t.currency} is null)`,
+    ),
   ],
 );
 

@@ -55,7 +55,9 @@ export function subscriptionTransition(
     to === 'active'
       ? from === 'past_due' || from === 'unpaid'
         ? 'subscription.recovered'
-        : 'subscription.activated'
+        : from === 'paused'
+          ? 'subscription.resumed'
+          : 'subscription.activated'
       : `subscription.${to}`;
   return { type, subjectType: 'subscription', subjectId: sub.id, data: { from, to, ...extra }, ...at(now) };
 }
@@ -76,6 +78,112 @@ export function subscriptionPaymentMethodUpdated(sub: Sub, from: string, to: str
     subjectType: 'subscription',
     subjectId: sub.id,
     data: { from, to },
+    ...at(now),
+  };
+}
+
+export function subscriptionPlanChanged(
+  sub: Sub,
+  data: {
+    fromPlanId: string;
+    toPlanId: string;
+    when: 'now' | 'period_end' | 'scheduled';
+    invoiceId?: string | null;
+    amountDue?: number;
+    creditAdded?: number;
+    newAnchor?: Date | null;
+  },
+  now: Date,
+): NewEvent {
+  const { newAnchor, ...rest } = data;
+  return {
+    type: data.when === 'scheduled' ? 'subscription.plan_change_scheduled' : 'subscription.plan_changed',
+    subjectType: 'subscription',
+    subjectId: sub.id,
+    data: { ...rest, newAnchor: newAnchor ? newAnchor.toISOString() : null },
+    ...at(now),
+  };
+}
+
+export function subscriptionReactivated(sub: Sub, now: Date): NewEvent {
+  return { type: 'subscription.reactivated', subjectType: 'subscription', subjectId: sub.id, data: {}, ...at(now) };
+}
+
+export function subscriptionPauseScheduled(sub: Sub, resumeAt: Date | null, now: Date): NewEvent {
+  return {
+    type: 'subscription.resume_scheduled',
+    subjectType: 'subscription',
+    subjectId: sub.id,
+    data: { resumeAt: resumeAt ? resumeAt.toISOString() : null },
+    ...at(now),
+  };
+}
+
+export function subscriptionCouponApplied(sub: Sub, data: { couponId: string; code: string }, now: Date): NewEvent {
+  return { type: 'subscription.coupon_applied', subjectType: 'subscription', subjectId: sub.id, data, ...at(now) };
+}
+
+export function subscriptionTrialWillEnd(sub: Sub, trialEnd: Date, now: Date): NewEvent {
+  return {
+    type: 'subscription.trial_will_end',
+    subjectType: 'subscription',
+    subjectId: sub.id,
+    data: { trialEnd: trialEnd.toISOString() },
+    ...at(now),
+  };
+}
+
+export function subscriptionTrialEnded(sub: Sub, data: { early: boolean; trialEnd: Date }, now: Date): NewEvent {
+  return {
+    type: 'subscription.trial_ended',
+    subjectType: 'subscription',
+    subjectId: sub.id,
+    data: { early: data.early, trialEnd: data.trialEnd.toISOString() },
+    ...at(now),
+  };
+}
+
+// ── refunds ──────────────────────────────────────────────────────────────────────────────
+
+export function refundEvent(
+  kind: 'created' | 'succeeded' | 'failed' | 'pending',
+  refund: { id: string; invoiceId: string; attemptId: string; amount: number; currency: string; reason: string },
+  extra: { batchNo?: string | null; failureReason?: string | null; source?: string } = {},
+  now: Date,
+): NewEvent {
+  return {
+    type: `refund.${kind}`,
+    subjectType: 'refund',
+    subjectId: refund.id,
+    data: {
+      invoiceId: refund.invoiceId,
+      attemptId: refund.attemptId,
+      amount: refund.amount,
+      currency: refund.currency,
+      reason: refund.reason,
+      ...extra,
+    },
+    ...at(now),
+  };
+}
+
+// ── customers and payment methods ────────────────────────────────────────────────────────
+
+export function customerChanged(
+  kind: 'updated' | 'deleted',
+  customerId: string,
+  data: Record<string, unknown>,
+  now: Date,
+): NewEvent {
+  return { type: `customer.${kind}`, subjectType: 'customer', subjectId: customerId, data, ...at(now) };
+}
+
+export function paymentMethodDetached(paymentMethodId: string, customerId: string, now: Date): NewEvent {
+  return {
+    type: 'payment_method.detached',
+    subjectType: 'payment_method',
+    subjectId: paymentMethodId,
+    data: { customerId },
     ...at(now),
   };
 }

@@ -15,7 +15,9 @@ export type SubjectType =
   | 'invoice'
   | 'charge_attempt'
   | 'notification'
-  | 'webhook_endpoint';
+  | 'webhook_endpoint'
+  | 'refund'
+  | 'coupon';
 
 export interface NewEvent {
   type: string;

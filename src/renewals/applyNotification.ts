@@ -13,6 +13,8 @@ import { formatMoney } from '../money.ts';
 import { AMOUNT_MISMATCH, notificationMatchesAttempt } from './notificationAmount.ts';
 import { errorMessage } from '../errors.ts';
 import { applyOutcome, type Outcome } from './outcome.ts';
+import { applyRefundNotification } from '../refunds/notifications.ts';
+import { sendRefund } from '../refunds/refunds.ts';
 
 /**
  * AsiaBill's async notifications. Verified over the raw body, stored (deduplicated) and applied
@@ -52,6 +54,7 @@ export async function applyNotification(
   }
   const now = await ctx.time.now();
   if (n.type === 'unhandled') return storeUnhandled(ctx, n, input.rawBody, now);
+  let queuedRefund: string | undefined;
   const { res: result, mismatch } = await ctx.db.transaction(async (tx) => {
     const d = n.data;
     const status = 'orderStatus' in d ? d.orderStatus : null;
@@ -69,7 +72,9 @@ export async function applyNotification(
       amount: number;
       currency: string;
     } | null = null;
-    if (outcome) {
+    if (n.type === 'refund.success' || n.type === 'refund.fail') {
+      res = await applyRefundNotification(tx, n.type, n.data, now);
+    } else if (outcome) {
       const attempt = (
         await tx
           .select({
@@ -102,6 +107,10 @@ export async function applyNotification(
           subscriptionId: attempt.subscriptionId,
         });
         res = applied?.applied ? `applied:${applied.attempt}` : 'no-change';
+        if (applied?.refundId) {
+          queuedRefund = applied.refundId;
+          res = 'duplicate:refund-queued';
+        }
       }
     }
     const stored = await tx
@@ -166,6 +175,13 @@ export async function applyNotification(
     );
   }
   ctx.logger.info({ type: n.type, orderNo: n.data.orderNo, result }, 'AsiaBill notification');
+  // The automatic refund of a duplicate success goes out after the commit (it is a network
+  // call); if this fails, the reconcile job's refund follow-up sends it.
+  if (queuedRefund) {
+    await sendRefund(ctx, queuedRefund).catch((err: unknown) =>
+      ctx.logger.warn({ refundId: queuedRefund, err: errorMessage(err) }, 'duplicate refund not sent yet'),
+    );
+  }
   return { kind: 'accepted', result };
 }
 
@@ -215,7 +231,7 @@ function outcomeOf(n: GatewayNotification): Outcome | null {
     return { status: 'failed', tradeNo: n.data.tradeNo, orderInfo: n.data.orderInfo || 'declined' };
   if (n.type === 'transaction.pending')
     return { status: 'pending', tradeNo: n.data.tradeNo, orderInfo: n.data.orderInfo };
-  // transaction.clear (settlement), refunds, chargebacks, pre-auth: stored and evented by
-  // later issues (refunds, disputes); they never change a charge attempt's outcome.
+  // transaction.clear (settlement), chargebacks, pre-auth: stored; refunds are applied by
+  // refunds/notifications.ts. None of them changes a charge attempt's outcome.
   return null;
 }

@@ -5,6 +5,7 @@ import { renewSubscription } from './renew.ts';
 import { scanDueWork, type ScanReport } from './scan.ts';
 import { reconcileOpenAttempts, type ReconcileReport } from './reconcile.ts';
 import { runDunningDeadlines } from '../dunning/deadlines.ts';
+import { followOpenRefunds } from '../refunds/refunds.ts';
 
 /**
  * The bodies of the BullMQ jobs, free of BullMQ itself: workers/ and the in-process engine
@@ -30,7 +31,10 @@ export async function runChargeJob(deps: JobDeps, job: ChargeJob): Promise<Charg
 
 /** One reconcile pass (time-budgeted; see reconcile.ts). */
 export async function runReconcileJob(deps: JobDeps): Promise<ReconcileReport> {
-  return reconcileOpenAttempts(deps.ctx);
+  const report = await reconcileOpenAttempts(deps.ctx);
+  // Refunds are followed to a final state on the same heartbeat (resend / status call).
+  await followOpenRefunds(deps.ctx);
+  return report;
 }
 
 export async function runMaintenanceJob(deps: JobDeps, job: MaintenanceJob): Promise<ScanReport | ReconcileReport> {
@@ -39,5 +43,13 @@ export async function runMaintenanceJob(deps: JobDeps, job: MaintenanceJob): Pro
   const now = await deps.ctx.time.now();
   // Deadlines first, so a retry they schedule for now is enqueued by this same scan.
   await runDunningDeadlines(deps.ctx, now);
-  return scanDueWork({ db: deps.ctx.db, enqueueCharge: deps.enqueueCharge, batchSize: deps.ctx.config.scanBatch }, now);
+  return scanDueWork(
+    {
+      db: deps.ctx.db,
+      enqueueCharge: deps.enqueueCharge,
+      batchSize: deps.ctx.config.scanBatch,
+      trialWillEndMs: deps.ctx.config.trialWillEndHours * 3600 * 1000,
+    },
+    now,
+  );
 }

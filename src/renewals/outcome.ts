@@ -16,6 +16,7 @@ import {
 } from '../events/builders.ts';
 import { lockAttemptChain, type AttemptChain } from '../db/locks.ts';
 import { isBillable, isPayable } from '../billing/subscriptionStatus.ts';
+import { queueDuplicateRefund } from '../refunds/refunds.ts';
 
 /**
  * Applying what we learned about a charge attempt — from the confirmCharge response, an
@@ -45,6 +46,8 @@ export interface ApplyResult {
   /** True when the subscription is paid up and its next renewal is already due. */
   renewalDue: boolean;
   subscriptionId: string;
+  /** A duplicate success was recorded and its automatic refund queued (send it after commit). */
+  refundId?: string;
 }
 
 export async function applyOutcome(
@@ -155,9 +158,10 @@ async function applySuccess(
   };
   const other = attempt.otherSuccessId ? { id: attempt.otherSuccessId } : null;
   if (other) {
-    // Two successful charges for one invoice would mean our own invariant broke. The unique
-    // index refuses to record it as a second success; we record the fact loudly instead so
-    // an operator refunds it, and leave the attempt where it was.
+    // Two successful charges for one invoice would mean our own invariant broke (or a pay link
+    // and a renewal both got paid). The unique index refuses to record it as a second success;
+    // we record the fact loudly, queue a full refund of this later charge (the intent only: the
+    // call goes out after commit — refunds/refunds.ts), and leave the attempt where it was.
     await tx
       .update(chargeAttempts)
       .set({
@@ -166,7 +170,13 @@ async function applySuccess(
       })
       .where(eq(chargeAttempts.id, attempt.id));
     emit(chargeDuplicateDetected(attempt, invoice.id, other.id, outcome.tradeNo ?? null, now));
-    return { applied: false, attempt: attempt.status, renewalDue: false };
+    const refundId = await queueDuplicateRefund(tx, {
+      invoiceId: invoice.id,
+      attempt,
+      tradeNo: attempt.tradeNo ?? outcome.tradeNo ?? null,
+      now,
+    });
+    return { applied: false, attempt: attempt.status, renewalDue: false, ...(refundId ? { refundId } : {}) };
   }
 
   await tx

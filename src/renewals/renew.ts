@@ -1,10 +1,10 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { invoices, subscriptions } from '../db/schema.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
-import { periodAt } from '../billing/periods.ts';
+import { computeNextCycle, loadNextCycleInputs } from '../subscriptions/nextCycle.ts';
 import { recordEvent } from '../events/outbox.ts';
-import { invoiceCreated, subscriptionTransition } from '../events/builders.ts';
+import { invoiceCreated, invoicePaid, subscriptionPlanChanged, subscriptionTransition } from '../events/builders.ts';
 import { lockSubscription } from '../db/locks.ts';
 import { isRenewable } from '../billing/subscriptionStatus.ts';
 
@@ -20,6 +20,7 @@ import { isRenewable } from '../billing/subscriptionStatus.ts';
  */
 export type RenewResult =
   | { kind: 'invoiced'; invoiceId: string; attemptNo: number; periodIndex: number }
+  | { kind: 'paid_without_charge'; invoiceId: string; periodIndex: number }
   | { kind: 'ended' }
   | { kind: 'skipped' };
 
@@ -41,12 +42,12 @@ export async function renewSubscription(db: Db, subscriptionId: string, now: Dat
       return { kind: 'ended' as const };
     }
 
-    const index = sub.currentPeriodIndex + 1;
-    const period = periodAt(
-      { anchor: sub.anchor, interval: sub.interval, intervalCount: sub.intervalCount, timeZone: sub.timeZone },
-      index,
-    );
+    const next = computeNextCycle(sub, await loadNextCycleInputs(tx, sub));
+    const { period } = next;
+    const index = period.index;
     const invoiceId = newId(ID_PREFIX.invoice);
+    // A zero total (100 % coupon, credit covering it) is paid without any charge.
+    const free = next.totals.amountDue === 0;
     const inserted = await tx
       .insert(invoices)
       .values({
@@ -55,42 +56,69 @@ export async function renewSubscription(db: Db, subscriptionId: string, now: Dat
         periodIndex: index,
         periodStart: period.start,
         periodEnd: period.end,
-        amount: sub.amount,
-        currency: sub.currency,
-        status: 'open',
+        amount: next.totals.amountDue,
+        currency: next.currency,
+        status: free ? 'paid' : 'open',
+        paidAt: free ? now : null,
         attemptCount: 0,
         // Due at the period start, which may be in the past when catching up.
-        nextAttemptAt: period.start,
+        nextAttemptAt: free ? null : period.start,
         createdAt: now,
+        kind: 'cycle',
+        lines: next.totals.lines,
       })
-      .onConflictDoNothing({ target: [invoices.subscriptionId, invoices.periodStart] })
+      .onConflictDoNothing({
+        target: [invoices.subscriptionId, invoices.periodStart],
+        where: sql.raw(`kind = 'cycle'`),
+      })
       .returning({ id: invoices.id });
     if (inserted.length === 0) return { kind: 'skipped' as const };
     await tx
       .update(subscriptions)
       .set({
+        planId: next.planId,
+        amount: next.amount,
+        currency: next.currency,
+        interval: next.interval,
+        intervalCount: next.intervalCount,
+        anchor: next.anchor,
+        pendingPlanId: null,
+        creditBalance: next.creditAfter,
+        couponId: next.couponId,
+        couponPeriodsLeft: next.couponPeriodsLeft,
         currentPeriodIndex: index,
         currentPeriodStart: period.start,
         currentPeriodEnd: period.end,
-        nextRenewalAt: null,
+        nextRenewalAt: free ? period.end : null,
         updatedAt: now,
       })
       .where(eq(subscriptions.id, sub.id));
-    await recordEvent(
-      tx,
-      invoiceCreated(
-        invoiceId,
-        {
-          subscriptionId: sub.id,
-          periodIndex: index,
-          periodStart: period.start,
-          periodEnd: period.end,
-          amount: sub.amount,
-          currency: sub.currency,
-        },
-        now,
-      ),
-    );
+    const invoiceData = {
+      subscriptionId: sub.id,
+      periodIndex: index,
+      periodStart: period.start,
+      periodEnd: period.end,
+      amount: next.totals.amountDue,
+      currency: next.currency,
+    };
+    await recordEvent(tx, invoiceCreated(invoiceId, invoiceData, now));
+    if (next.planChanged) {
+      await recordEvent(
+        tx,
+        subscriptionPlanChanged(sub, { fromPlanId: sub.planId, toPlanId: next.planId, when: 'period_end' }, now),
+      );
+    }
+    if (free) {
+      await recordEvent(tx, invoicePaid({ id: invoiceId, status: 'open', ...invoiceData }, sub.id, now));
+      if (sub.status !== 'active') {
+        await tx
+          .update(subscriptions)
+          .set({ status: 'active', statusReason: null })
+          .where(eq(subscriptions.id, sub.id));
+        await recordEvent(tx, subscriptionTransition(sub, sub.status, 'active', now, { invoiceId }));
+      }
+      return { kind: 'paid_without_charge' as const, invoiceId, periodIndex: index };
+    }
     return { kind: 'invoiced' as const, invoiceId, attemptNo: 1, periodIndex: index };
   });
 }

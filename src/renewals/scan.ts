@@ -9,6 +9,7 @@ import { subscriptionTransition } from '../events/builders.ts';
 import type { ChargeJob } from '../queue/names.ts';
 import { renewSubscription } from './renew.ts';
 import { lockSubscription } from '../db/locks.ts';
+import { announceTrialsEnding, resumeDuePaused } from '../subscriptions/scheduled.ts';
 
 /**
  * The scheduler's scan: re-derives every piece of due work from Postgres. It is the reason a
@@ -22,6 +23,8 @@ export interface ScanDeps {
   db: Db;
   enqueueCharge(job: ChargeJob): Promise<void>;
   batchSize: number;
+  /** How long before a trial ends `subscription.trial_will_end` is recorded (0 = not announced). */
+  trialWillEndMs?: number;
 }
 
 export interface ScanReport {
@@ -29,10 +32,15 @@ export interface ScanReport {
   ended: number;
   enqueued: number;
   expired: number;
+  resumed: number;
+  trialsEnding: number;
 }
 
 export async function scanDueWork(deps: ScanDeps, now: Date): Promise<ScanReport> {
-  const report: ScanReport = { renewed: 0, ended: 0, enqueued: 0, expired: 0 };
+  const report: ScanReport = { renewed: 0, ended: 0, enqueued: 0, expired: 0, resumed: 0, trialsEnding: 0 };
+  // Lifecycle first: a resumed subscription's invoice is then enqueued by the pass below.
+  report.resumed = await resumeDuePaused(deps.db, now, deps.batchSize);
+  report.trialsEnding = await announceTrialsEnding(deps.db, now, deps.trialWillEndMs ?? 0, deps.batchSize);
   await renewDueSubscriptions(deps, now, report);
   await enqueueDueInvoices(deps, now, report);
   report.expired = await expireIncomplete(deps.db, now, deps.batchSize);

@@ -49,7 +49,11 @@ export function buildHandlers(d: HandlerDeps): Record<RouteName, ApiHandler> {
       return drop || dropKnob ? { drop: true } : { data };
     },
     checkoutPayment: (r) => ({ code: '0000', data: d.charges.checkout(validateCheckoutPayment(r.body), r.now) }),
-    refund: (r) => ({ code: '0000', data: d.refunds.refund(r.body, r.now) }),
+    refund: (r) => {
+      // Recorded (and notified) before a dropped answer, like a charge.
+      const data = d.refunds.refund(r.body, r.now);
+      return d.knobs.takeRefundDrop() ? { drop: true } : { code: '0000', data };
+    },
     refundStatus: (r) => ({ code: '0000', data: d.refunds.status(param(r, 'batchNo')) }),
     transactions: (r) => ({ data: searchTransactions(d.store, r.query) }),
     orderInfo: (r) => ({ data: orderInfo(d.store, param(r, 'tradeNo')) }),

@@ -2,7 +2,7 @@
  * Fault-injection and notification knobs, changeable at run time (setKnobs or
  * POST /__sandbox/knobs).
  */
-import type { NotifyKnobs, SandboxKnobs } from './types.ts';
+import type { NotifyKnobs, RefundMode, SandboxKnobs } from './types.ts';
 
 /** AsiaBill's documented retry intervals: 15s/15s/30s/3m/3m/30m/30m/1h/2h×6 (~17 h, 15 attempts). */
 export const ASIABILL_RETRY_SCHEDULE_MS: readonly number[] = [
@@ -27,6 +27,8 @@ export class KnobState {
   holdResponseMs = 30_000;
   /** Answer every success with this code instead of the route's own (see SandboxKnobs). */
   successCode: string | undefined;
+  refundMode: RefundMode = 'instant';
+  private dropNextRefund = 0;
 
   constructor(initial: Partial<NotifyKnobs> = {}) {
     this.notify = { ...DEFAULT_NOTIFY_KNOBS, ...initial };
@@ -40,8 +42,12 @@ export class KnobState {
       holdNextResponses,
       holdResponseMs,
       successCode,
+      refundMode,
+      dropNextRefundResponses,
       ...notify
     } = k;
+    if (refundMode !== undefined) this.refundMode = refundMode;
+    if (dropNextRefundResponses !== undefined) this.dropNextRefund = dropNextRefundResponses;
     this.notify = { ...this.notify, ...Object.fromEntries(Object.entries(notify).filter(([, v]) => v !== undefined)) };
     if (dropNextResponses !== undefined) this.dropNext = dropNextResponses;
     if (holdNextResponses !== undefined) this.holdNext = holdNextResponses;
@@ -57,6 +63,13 @@ export class KnobState {
   takeDrop(): boolean {
     if (this.dropNext <= 0) return false;
     this.dropNext--;
+    return true;
+  }
+
+  /** True if this refund response must be dropped (consumes one). */
+  takeRefundDrop(): boolean {
+    if (this.dropNextRefund <= 0) return false;
+    this.dropNextRefund--;
     return true;
   }
 
@@ -87,11 +100,14 @@ export function parseKnobs(body: unknown): SandboxKnobs {
         key === 'dropNextResponses' ||
         key === 'failNextRequests' ||
         key === 'holdNextResponses' ||
-        key === 'holdResponseMs') &&
+        key === 'holdResponseMs' ||
+        key === 'dropNextRefundResponses') &&
       isCount
     )
       out[key] = value;
     else if ((key === 'duplicate' || key === 'reorder') && typeof value === 'boolean') out[key] = value;
+    else if (key === 'refundMode' && (value === 'instant' || value === 'pending' || value === 'fail'))
+      out.refundMode = value;
     else if (key === 'failNextRequestsWith' && typeof value === 'string') out.failNextRequestsWith = value;
     else if (key === 'successCode' && typeof value === 'string') out.successCode = value;
     else if (key === 'retryScheduleMs' && Array.isArray(value) && value.every((v) => typeof v === 'number' && v >= 0))

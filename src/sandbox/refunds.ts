@@ -1,7 +1,12 @@
 /**
- * OpenAPI refunds. [assumption] The sandbox settles refunds at once (there is no bank
- * behind it): the refund is recorded as success and `refund.success` is sent to the
- * original charge's callbackUrl.
+ * OpenAPI refunds. [assumption] By default the sandbox settles refunds at once (there is no
+ * bank behind it): recorded as success and `refund.success` is sent to the original charge's
+ * callbackUrl. The `refundMode` knob makes them `pending` (settled later with `settle`, as a
+ * real acquirer does over days) or `fail` (`refund.fail` notified).
+ *
+ * [assumption] A merTrackNo sent again for the same tradeNo and amount is answered with the
+ * refund it already created (idempotent retry after a lost answer); with different values it
+ * is refused (P0002). AsiaBill documents merTrackNo as the merchant's unique refund id.
  */
 import type { RefundResult } from '../asiabill/types.ts';
 import { formatGatewayDateTime } from '../asiabill/gatewayTime.ts';
@@ -11,11 +16,13 @@ import { notFound, REQUEST_ERRORS, SandboxApiError } from './reply.ts';
 import { toMinor, type SandboxStore } from './store.ts';
 import type { Notifier } from './notifier.ts';
 import type { RefundEntry } from './types.ts';
+import type { KnobState } from './knobs.ts';
 
 export class Refunds {
   constructor(
     private readonly store: SandboxStore,
     private readonly notifier: Notifier,
+    private readonly knobs?: KnobState,
   ) {}
 
   refund(body: unknown, now: Date): RefundResult {
@@ -25,15 +32,20 @@ export class Refunds {
     const refuse = (why: string): never => {
       throw new SandboxApiError('P0002', `${REQUEST_ERRORS.P0002}: ${why}`);
     };
-    if (charge.status !== 'success') refuse('only successful transactions can be refunded');
-    if ([...this.store.refunds.values()].some((r) => r.merTrackNo === req.merTrackNo))
+    const again = [...this.store.refunds.values()].find((r) => r.merTrackNo === req.merTrackNo);
+    if (again) {
+      if (again.tradeNo === req.tradeNo && toMinor(again.refundAmount) === toMinor(req.refundAmount))
+        return view(again);
       refuse('merTrackNo was already used');
+    }
+    if (charge.status !== 'success') refuse('only successful transactions can be refunded');
     const remaining = toMinor(charge.amount) - this.store.refundedMinor(charge.tradeNo);
     const asked = toMinor(req.refundAmount);
     if (asked > remaining) refuse('refundAmount exceeds the refundable amount');
     if (req.refundType === '1' && asked !== remaining)
       refuse('refundType 1 (full) must refund the whole remaining amount');
 
+    const mode = this.knobs?.refundMode ?? 'instant';
     const entry: RefundEntry = {
       batchNo: newBatchNo(now),
       tradeNo: charge.tradeNo,
@@ -43,27 +55,11 @@ export class Refunds {
       refundType: req.refundType,
       refundReason: req.refundReason,
       currency: charge.currency,
-      refundStatus: 'success',
+      refundStatus: mode === 'instant' ? 'success' : mode === 'fail' ? 'fail' : 'pending',
       createdAt: now.toISOString(),
     };
     this.store.refunds.set(entry.batchNo, entry);
-    if (charge.callbackUrl !== undefined) {
-      this.notifier.enqueue(`refund:${entry.batchNo}`, charge.callbackUrl, {
-        type: 'refund.success',
-        data: {
-          reason: entry.refundReason,
-          amount: entry.refundAmount,
-          currency: entry.currency,
-          batchNo: entry.batchNo,
-          orderNo: charge.orderNo,
-          tradeNo: charge.tradeNo,
-          orderAmount: charge.amount,
-          orderCurrency: charge.currency,
-          noticeDate: formatGatewayDateTime(now),
-          merTrackNo: entry.merTrackNo,
-        },
-      });
-    }
+    if (entry.refundStatus !== 'pending') this.notify(entry, now);
     return view(entry);
   }
 
@@ -71,6 +67,35 @@ export class Refunds {
     const entry = this.store.refunds.get(batchNo);
     if (!entry) throw notFound('batchNo');
     return view(entry);
+  }
+
+  /** Settles a pending refund (test helper), by batchNo or merTrackNo. */
+  settle(key: string, outcome: 'success' | 'fail', now: Date, opts: { notify?: boolean } = {}): void {
+    const entry = this.store.refunds.get(key) ?? [...this.store.refunds.values()].find((r) => r.merTrackNo === key);
+    if (!entry) throw notFound('batchNo');
+    if (entry.refundStatus !== 'pending') return;
+    entry.refundStatus = outcome;
+    if (opts.notify !== false) this.notify(entry, now);
+  }
+
+  private notify(entry: RefundEntry, now: Date): void {
+    const charge = this.store.chargeByTradeNo(entry.tradeNo);
+    if (charge?.callbackUrl === undefined) return;
+    this.notifier.enqueue(`refund:${entry.batchNo}`, charge.callbackUrl, {
+      type: entry.refundStatus === 'fail' ? 'refund.fail' : 'refund.success',
+      data: {
+        reason: entry.refundReason,
+        amount: entry.refundAmount,
+        currency: entry.currency,
+        batchNo: entry.batchNo,
+        orderNo: charge.orderNo,
+        tradeNo: charge.tradeNo,
+        orderAmount: charge.amount,
+        orderCurrency: charge.currency,
+        noticeDate: formatGatewayDateTime(now),
+        merTrackNo: entry.merTrackNo,
+      },
+    });
   }
 }
 

@@ -39,7 +39,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   let url = '';
   const charges = new ChargeEngine({ store, notifier, baseUrl: () => url });
   const accounts = new Accounts(store);
-  const refunds = new Refunds(store, notifier);
+  const refunds = new Refunds(store, notifier, knobs);
   const holds = new Holds();
   let requests = 0;
 
@@ -87,6 +87,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       charges.complete(key, outcome, new Date());
     },
     setKnobs: (k) => knobs.set(k),
+    settleRefund: (key, outcome, o) => refunds.settle(key, outcome, new Date(), o),
     flushNotifications: () => notifier.flush(),
     pendingNotifications: () => notifier.pending(),
     close: async () => {

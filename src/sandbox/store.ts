@@ -78,10 +78,11 @@ export class SandboxStore {
     return n;
   }
 
+  /** Refunded or on its way back (pending refunds count against the refundable amount). */
   refundedMinor(tradeNo: string): bigint {
     let sum = 0n;
     for (const r of this.refunds.values())
-      if (r.tradeNo === tradeNo && r.refundStatus === 'success') sum += toMinor(r.refundAmount);
+      if (r.tradeNo === tradeNo && r.refundStatus !== 'fail') sum += toMinor(r.refundAmount);
     return sum;
   }
 

@@ -19,7 +19,16 @@ export interface NotifyKnobs {
   reorderHoldMs: number;
 }
 
+export type RefundMode = 'instant' | 'pending' | 'fail';
+
 export interface SandboxKnobs extends Partial<NotifyKnobs> {
+  /**
+   * How refunds settle: `instant` (default: success at once, notified), `pending` (accepted,
+   * settled later by `settleRefund`), `fail` (recorded as failed, `refund.fail` notified).
+   */
+  refundMode?: RefundMode;
+  /** Record the next n refunds, then destroy the connection instead of answering. */
+  dropNextRefundResponses?: number;
   /** Destroy the socket instead of answering the next n confirmCharge calls (charge still recorded). */
   dropNextResponses?: number;
   /**
@@ -96,7 +105,7 @@ export interface RefundEntry {
   refundType: '1' | '2';
   refundReason: string;
   currency: string;
-  refundStatus: 'success' | 'fail';
+  refundStatus: 'success' | 'fail' | 'pending';
   createdAt: string;
 }
 
@@ -120,6 +129,8 @@ export interface Sandbox {
   requestCount(): number;
   completeThreeDS(tradeNoOrOrderNo: string, outcome: 'success' | 'fail'): Promise<void>;
   setKnobs(knobs: SandboxKnobs): void;
+  /** Settles a pending refund (by batchNo or merTrackNo); notifies unless `notify` is false. */
+  settleRefund(key: string, outcome: 'success' | 'fail', opts?: { notify?: boolean }): void;
   /** Resolves once every queued notification delivery has been attempted at least once. */
   flushNotifications(): Promise<void>;
   /** Deliveries not yet acknowledged with `success` and not given up. */

@@ -29,6 +29,8 @@ export interface CreateSubscriptionInput {
   timeZone?: string;
   /** The subscribing customer's IP address, sent on the customer-present first charge. */
   customerIp?: string;
+  /** Trial until this instant (overrides the plan's trial days); the first charge is then. */
+  trialEnd?: Date;
 }
 
 export interface CreateSubscriptionResult {
@@ -63,6 +65,8 @@ export async function createSubscription(
   if (!customer) throw new NotFoundError('customer', input.customerId);
   const pm = (await ctx.db.select().from(paymentMethods).where(eq(paymentMethods.id, input.paymentMethodId)))[0];
   if (!pm) throw new NotFoundError('payment method', input.paymentMethodId);
+  if (customer.deletedAt) throw new ValidationError('customer', 'not deleted', `${customer.id} is deleted`);
+  if (pm.detachedAt) throw new ValidationError('payment-method', 'attached', `${pm.id} is detached`);
   if (pm.customerId !== customer.id) {
     throw new ValidationError('payment-method', 'belongs to the customer', `${pm.id} belongs to another customer`);
   }
@@ -70,10 +74,20 @@ export async function createSubscription(
 
   const subscriptionId = newId(ID_PREFIX.subscription);
   const interval = plan.interval;
-  const trialing = plan.trialDays > 0;
-  const trialEnd = trialing
-    ? DateTime.fromJSDate(start, { zone: timeZone }).plus({ days: plan.trialDays }).toJSDate()
-    : null;
+  if (input.trialEnd !== undefined && input.trialEnd.getTime() <= start.getTime()) {
+    throw new ValidationError(
+      'trial-end',
+      'after the start',
+      `${input.trialEnd.toISOString()} is not after the start ${start.toISOString()}`,
+    );
+  }
+  const trialing = input.trialEnd !== undefined || plan.trialDays > 0;
+  const trialEnd =
+    input.trialEnd !== undefined
+      ? new Date(Math.floor(input.trialEnd.getTime() / 1000) * 1000)
+      : trialing
+        ? DateTime.fromJSDate(start, { zone: timeZone }).plus({ days: plan.trialDays }).toJSDate()
+        : null;
   const anchor = trialEnd ?? start;
   const schedule = { anchor, interval, intervalCount: plan.intervalCount, timeZone };
   const first = periodAt(schedule, 0);

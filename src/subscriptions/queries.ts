@@ -7,6 +7,7 @@ import {
   type SubscriptionStatus,
 } from '../billing/subscriptionStatus.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { afterRow, checkLimit } from '../db/paging.ts';
 
 import type { AttemptRow, InvoiceRow, SubscriptionRow } from '../db/rows.ts';
 export type { AttemptRow, InvoiceRow, SubscriptionRow };
@@ -24,8 +25,9 @@ export function parseStatus(s: string, field = 'status'): SubscriptionStatus {
 
 export async function listSubscriptions(
   db: Db,
-  opts: { status?: string; customerId?: string; limit?: number } = {},
+  opts: { status?: string; customerId?: string; limit?: number; startingAfter?: string } = {},
 ): Promise<SubscriptionView[]> {
+  const after = await afterRow(db, subscriptions, subscriptions, opts.startingAfter);
   const rows = await db
     .select({ s: subscriptions, planCode: plans.code, planVersion: plans.version })
     .from(subscriptions)
@@ -34,10 +36,11 @@ export async function listSubscriptions(
       and(
         opts.status ? eq(subscriptions.status, parseStatus(opts.status)) : undefined,
         opts.customerId ? eq(subscriptions.customerId, opts.customerId) : undefined,
+        after,
       ),
     )
     .orderBy(asc(subscriptions.createdAt), asc(subscriptions.id))
-    .limit(opts.limit ?? 10_000);
+    .limit(opts.limit === undefined ? 10_000 : checkLimit(opts.limit, 10_000));
   return rows.map((r) => ({ ...r.s, planCode: r.planCode, planVersion: r.planVersion }));
 }
 

@@ -17,10 +17,12 @@ export interface DueWork {
   expiries: number;
   /** Customer-action deadlines and dunning windows that passed (dunning/deadlines.ts). */
   deadlines: number;
+  /** Paused subscriptions whose --until has come. */
+  resumes: number;
 }
 
 export function isQuiet(d: DueWork): boolean {
-  return d.renewals + d.charges + d.unresolvedAttempts + d.expiries + d.deadlines === 0;
+  return d.renewals + d.charges + d.unresolvedAttempts + d.expiries + d.deadlines + d.resumes === 0;
 }
 
 export async function dueWork(db: DbOrTx, now: Date): Promise<DueWork> {
@@ -31,6 +33,7 @@ export async function dueWork(db: DbOrTx, now: Date): Promise<DueWork> {
     unresolved: number;
     expiries: number;
     deadlines: number;
+    resumes: number;
   }>(sql`
     select
       (select count(*)::int from ${subscriptions} where next_renewal_at is not null and next_renewal_at <= ${now}
@@ -40,7 +43,8 @@ export async function dueWork(db: DbOrTx, now: Date): Promise<DueWork> {
            and s.status in ${sqlList(BILLABLE)}) as charges,
       (select count(*)::int from ${chargeAttempts} where status in ${sqlList(UNRESOLVED_ATTEMPT_STATUSES)}) as unresolved,
       (select count(*)::int from ${subscriptions} where status = 'incomplete' and incomplete_expires_at <= ${now}) as expiries,
-      (select count(*)::int from ${invoices} i where ${actionDeadlineDue(now)} or ${dunningWindowDue(now)}) as deadlines`);
+      (select count(*)::int from ${invoices} i where ${actionDeadlineDue(now)} or ${dunningWindowDue(now)}) as deadlines,
+      (select count(*)::int from ${subscriptions} where status = 'paused' and resume_at <= ${now}) as resumes`);
   const row = r.rows[0];
   return {
     renewals: row?.renewals ?? 0,
@@ -48,12 +52,13 @@ export async function dueWork(db: DbOrTx, now: Date): Promise<DueWork> {
     unresolvedAttempts: row?.unresolved ?? 0,
     expiries: row?.expiries ?? 0,
     deadlines: row?.deadlines ?? 0,
+    resumes: row?.resumes ?? 0,
   };
 }
 
 /** The earliest engine time after `now` at which something becomes due, or null. */
 export async function nextDueAfter(db: DbOrTx, now: Date): Promise<Date | null> {
-  const [a, b, c, d, e] = await Promise.all([
+  const [a, b, c, d, e, f] = await Promise.all([
     db
       .select({ t: min(subscriptions.nextRenewalAt) })
       .from(subscriptions)
@@ -74,8 +79,12 @@ export async function nextDueAfter(db: DbOrTx, now: Date): Promise<Date | null> 
       .select({ t: min(invoices.dunningEndsAt) })
       .from(invoices)
       .where(and(inArray(invoices.status, [...COLLECTABLE_INVOICE]), gt(invoices.dunningEndsAt, now))),
+    db
+      .select({ t: min(subscriptions.resumeAt) })
+      .from(subscriptions)
+      .where(and(eq(subscriptions.status, 'paused'), gt(subscriptions.resumeAt, now))),
   ]);
-  const times = [a[0]?.t, b[0]?.t, c[0]?.t, d[0]?.t, e[0]?.t].filter((t): t is Date => t instanceof Date);
+  const times = [a[0]?.t, b[0]?.t, c[0]?.t, d[0]?.t, e[0]?.t, f[0]?.t].filter((t): t is Date => t instanceof Date);
   if (times.length === 0) return null;
   return new Date(Math.min(...times.map((t) => t.getTime())));
 }

@@ -53,6 +53,11 @@ function latchedGateway(inner: AsiabillGateway, wall: Clock, timeoutMs: number) 
       return inner.confirmCharge(req, opts);
     },
     searchTransactions: (q) => inner.searchTransactions(q),
+    refund: (r) => inner.refund(r),
+    refundStatus: (b) => inner.refundStatus(b),
+    updateCustomer: (id, f) => inner.updateCustomer(id, f),
+    deleteCustomer: (id) => inner.deleteCustomer(id),
+    detachPaymentMethod: (id) => inner.detachPaymentMethod(id),
     createCustomer: (i) => inner.createCustomer(i),
     createPaymentMethod: (i) => inner.createPaymentMethod(i),
     getPaymentMethod: (id) => inner.getPaymentMethod(id),

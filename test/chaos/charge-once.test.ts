@@ -292,5 +292,10 @@ function bind(g: AsiabillGateway): AsiabillGateway {
     createCustomer: g.createCustomer.bind(g),
     createPaymentMethod: g.createPaymentMethod.bind(g),
     getPaymentMethod: g.getPaymentMethod.bind(g),
+    refund: g.refund.bind(g),
+    refundStatus: g.refundStatus.bind(g),
+    updateCustomer: g.updateCustomer.bind(g),
+    deleteCustomer: g.deleteCustomer.bind(g),
+    detachPaymentMethod: g.detachPaymentMethod.bind(g),
   };
 }

@@ -188,6 +188,11 @@ describe('AsiaBill notifications', () => {
       createCustomer: g.createCustomer.bind(g),
       createPaymentMethod: g.createPaymentMethod.bind(g),
       getPaymentMethod: g.getPaymentMethod.bind(g),
+      refund: g.refund.bind(g),
+      refundStatus: g.refundStatus.bind(g),
+      updateCustomer: g.updateCustomer.bind(g),
+      deleteCustomer: g.deleteCustomer.bind(g),
+      detachPaymentMethod: g.detachPaymentMethod.bind(g),
     };
     await expect(chargeInvoice({ ...t.ctx, gateway: dying }, renewal.id)).rejects.toThrow('worker killed');
     const attempt = (await t.ctx.db.select().from(chargeAttempts).where(eq(chargeAttempts.invoiceId, renewal.id)))[0]!;

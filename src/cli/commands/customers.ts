@@ -4,6 +4,8 @@ import { listPaymentMethods } from '../../customers/paymentMethods.ts';
 import type { CliDeps } from '../deps.ts';
 import { emit, formatKeyValue, formatTable } from '../output.ts';
 import { withJson, type JsonFlag } from '../options.ts';
+import { pageQuery, withPaging, type PageFlags } from '../paging.ts';
+import { deleteCustomer, updateCustomer } from '../../customers/lifecycle.ts';
 import { CUSTOMER_COLUMNS, customerDetails, customerJson } from '../views/customer.ts';
 import { PAYMENT_METHOD_COLUMNS, paymentMethodJson } from '../views/paymentMethod.ts';
 
@@ -40,10 +42,14 @@ export function register(program: Command, deps: CliDeps): void {
       emit(deps.out, opts.json, customerJson(customer), () => formatKeyValue(customerDetails(customer)));
     });
 
-  withJson(customers.command('list'))
-    .description('list customers, oldest first')
-    .action(async (opts: JsonFlag) => {
-      const rows = await deps.withContext((ctx) => listCustomers(ctx.db));
+  withPaging(withJson(customers.command('list')))
+    .description('list customers, oldest first (deleted ones with --include-deleted)')
+    .option('--include-deleted', 'also list deleted customers')
+    .action(async (opts: JsonFlag & PageFlags & { includeDeleted?: boolean }) => {
+      const page = pageQuery(opts);
+      const rows = await deps.withContext((ctx) =>
+        listCustomers(ctx.db, { ...page, includeDeleted: opts.includeDeleted === true }),
+      );
       emit(deps.out, opts.json, rows.map(customerJson), () => formatTable(CUSTOMER_COLUMNS, rows));
     });
 
@@ -61,5 +67,37 @@ export function register(program: Command, deps: CliDeps): void {
         'payment methods:',
         ...formatTable(PAYMENT_METHOD_COLUMNS, methods),
       ]);
+    });
+
+  withJson(customers.command('update'))
+    .description('change a customer here and at AsiaBill')
+    .argument('<id>', 'customer id (cust_…) or external reference')
+    .option('--email <email>', 'email address')
+    .option('--first-name <name>', 'first name')
+    .option('--last-name <name>', 'last name')
+    .option('--phone <phone>', 'phone number')
+    .action(
+      async (
+        id: string,
+        opts: JsonFlag & { email?: string; firstName?: string; lastName?: string; phone?: string },
+      ) => {
+        const c = await deps.withContext((ctx) =>
+          updateCustomer(ctx, id, {
+            email: opts.email,
+            firstName: opts.firstName,
+            lastName: opts.lastName,
+            phone: opts.phone,
+          }),
+        );
+        emit(deps.out, opts.json, customerJson(c), () => formatKeyValue(customerDetails(c)));
+      },
+    );
+
+  withJson(customers.command('delete'))
+    .description('delete a customer here and at AsiaBill (refused while a live subscription exists)')
+    .argument('<id>', 'customer id (cust_…) or external reference')
+    .action(async (id: string, opts: JsonFlag) => {
+      const c = await deps.withContext((ctx) => deleteCustomer(ctx, id));
+      emit(deps.out, opts.json, { ...customerJson(c), deleted: true }, () => [`customer ${c.id} deleted`]);
     });
 }

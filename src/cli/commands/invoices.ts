@@ -7,9 +7,11 @@ import { createPayLink, parsePayLinkMethod } from '../../invoices/payLink.ts';
 import { INVOICE_COLUMNS, invoiceDetailJson, invoiceDetailLines, invoiceJson } from '../views/invoice.ts';
 import { INVOICE_STATUSES, parseInvoiceStatus } from '../../billing/subscriptionStatus.ts';
 import { ValidationError } from '../../errors.ts';
+import { registerInvoiceRefund } from './invoiceRefund.ts';
 
 export function register(program: Command, deps: CliDeps): void {
-  const inv = program.command('invoices').description('invoices: list, inspect, retry, void, pay links');
+  const inv = program.command('invoices').description('invoices: list, inspect, retry, void, pay links, refunds');
+  registerInvoiceRefund(inv, deps);
 
   withJson(inv.command('list'))
     .description('list invoices, newest first')

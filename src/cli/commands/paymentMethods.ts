@@ -5,6 +5,8 @@ import { ValidationError } from '../../errors.ts';
 import type { CliDeps } from '../deps.ts';
 import { emit, formatKeyValue, formatTable } from '../output.ts';
 import { withJson, type JsonFlag } from '../options.ts';
+import { pageQuery, withPaging, type PageFlags } from '../paging.ts';
+import { detachPaymentMethod } from '../../customers/lifecycle.ts';
 import { PAYMENT_METHOD_COLUMNS, paymentMethodDetails, paymentMethodJson } from '../views/paymentMethod.ts';
 
 interface AddOptions extends JsonFlag {
@@ -82,12 +84,26 @@ export function register(program: Command, deps: CliDeps): void {
       emit(deps.out, opts.json, paymentMethodJson(stored), () => formatKeyValue(paymentMethodDetails(stored)));
     });
 
-  withJson(pms.command('list'))
-    .description("list a customer's payment methods")
+  withPaging(withJson(pms.command('list')))
+    .description("list a customer's payment methods (detached ones with --include-detached)")
     .requiredOption('--customer <id>', 'customer id (cust_…) or external reference')
-    .action(async (opts: JsonFlag & { customer: string }) => {
-      const rows = await deps.withContext((ctx) => listPaymentMethods(ctx.db, opts.customer));
+    .option('--include-detached', 'also list detached payment methods')
+    .action(async (opts: JsonFlag & PageFlags & { customer: string; includeDetached?: boolean }) => {
+      const page = pageQuery(opts);
+      const rows = await deps.withContext((ctx) =>
+        listPaymentMethods(ctx.db, opts.customer, { ...page, includeDetached: opts.includeDetached === true }),
+      );
       emit(deps.out, opts.json, rows.map(paymentMethodJson), () => formatTable(PAYMENT_METHOD_COLUMNS, rows));
+    });
+
+  withJson(pms.command('detach'))
+    .description('detach a card at AsiaBill so it is never charged again (refused while a live subscription uses it)')
+    .argument('<id>', 'payment method id (card_…)')
+    .action(async (id: string, opts: JsonFlag) => {
+      const pm = await deps.withContext((ctx) => detachPaymentMethod(ctx, id));
+      emit(deps.out, opts.json, { ...paymentMethodJson(pm), detached: true }, () => [
+        `payment method ${pm.id} detached`,
+      ]);
     });
 }
 

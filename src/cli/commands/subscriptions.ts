@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliDeps } from '../deps.ts';
 import { emit, formatKeyValue, formatTable, type JsonObject } from '../output.ts';
 import { withJson, type JsonFlag } from '../options.ts';
+import { pageQuery, withPaging, type PageFlags } from '../paging.ts';
 import { createSubscription } from '../../subscriptions/create.ts';
 import { cancelSubscription } from '../../subscriptions/cancel.ts';
 import { updatePaymentMethod } from '../../subscriptions/updatePaymentMethod.ts';
@@ -13,6 +14,7 @@ import {
   subscriptionDetailLines,
   subscriptionJson,
 } from '../views/subscription.ts';
+import { registerLifecycle } from './subscriptionLifecycle.ts';
 
 interface CreateOptions extends JsonFlag {
   customer: string;
@@ -21,10 +23,12 @@ interface CreateOptions extends JsonFlag {
   start?: string;
   timezone?: string;
   customerIp?: string;
+  trialEnd?: string;
 }
 
 export function register(program: Command, deps: CliDeps): void {
   const subs = program.command('subscriptions').description('subscriptions: create, inspect, cancel');
+  registerLifecycle(subs, deps);
 
   withJson(subs.command('create'))
     .description('subscribe a customer to a plan and make the first (InitRecurring) charge')
@@ -37,9 +41,14 @@ export function register(program: Command, deps: CliDeps): void {
     )
     .option('--timezone <zone>', 'IANA time zone the periods are computed in (default UTC)')
     .option('--customer-ip <ip>', "the subscribing customer's IP address, sent on the first (InitRecurring) charge")
+    .option(
+      '--trial-end <iso>',
+      'trial until then (overrides the plan trial days); local to --timezone unless it has an offset',
+    )
     .action(async (opts: CreateOptions) => {
       const timeZone = validateTimeZone(opts.timezone ?? 'UTC', '--timezone');
       const start = opts.start === undefined ? undefined : parseAnchor(opts.start, timeZone, '--start');
+      const trialEnd = opts.trialEnd === undefined ? undefined : parseAnchor(opts.trialEnd, timeZone, '--trial-end');
       const r = await deps.withContext((ctx) =>
         createSubscription(ctx, {
           customerId: opts.customer,
@@ -48,6 +57,7 @@ export function register(program: Command, deps: CliDeps): void {
           start,
           timeZone,
           customerIp: opts.customerIp,
+          trialEnd,
         }),
       );
       const charge =
@@ -77,14 +87,15 @@ export function register(program: Command, deps: CliDeps): void {
       );
     });
 
-  withJson(subs.command('list'))
-    .description('list subscriptions')
+  withPaging(withJson(subs.command('list')))
+    .description('list subscriptions, oldest first')
     .option('--status <status>', 'only this status')
     .option('--customer <id>', 'only this customer')
-    .action(async (opts: JsonFlag & { status?: string; customer?: string }) => {
+    .action(async (opts: JsonFlag & PageFlags & { status?: string; customer?: string }) => {
       if (opts.status !== undefined) parseStatus(opts.status, '--status');
+      const page = pageQuery(opts);
       const rows = await deps.withContext((ctx) =>
-        listSubscriptions(ctx.db, { status: opts.status, customerId: opts.customer }),
+        listSubscriptions(ctx.db, { status: opts.status, customerId: opts.customer, ...page }),
       );
       emit(deps.out, opts.json, rows.map(subscriptionJson), () => formatTable(SUBSCRIPTION_COLUMNS, rows));
     });
@@ -101,14 +112,28 @@ export function register(program: Command, deps: CliDeps): void {
     .description('cancel now (open invoices are voided), or at the end of the current period')
     .argument('<id>', 'subscription id (sub_…)')
     .option('--at-period-end', 'keep it until the current period ends')
-    .action(async (id: string, opts: JsonFlag & { atPeriodEnd?: boolean }) => {
+    .option('--refund-unused', 'refund the unused part of the current period (prorated)')
+    .action(async (id: string, opts: JsonFlag & { atPeriodEnd?: boolean; refundUnused?: boolean }) => {
       const r = await deps.withContext((ctx) =>
-        cancelSubscription(ctx, id, { atPeriodEnd: opts.atPeriodEnd === true }),
+        cancelSubscription(ctx, id, {
+          atPeriodEnd: opts.atPeriodEnd === true,
+          refundUnused: opts.refundUnused === true,
+        }),
       );
-      emit(deps.out, opts.json, { id, status: r.status, cancelAtPeriodEnd: r.cancelAtPeriodEnd }, () => [
+      const refunds = r.refunds.map((x) => ({
+        id: x.id,
+        invoiceId: x.invoiceId,
+        amount: x.amount,
+        currency: x.currency,
+        status: x.status,
+      }));
+      emit(deps.out, opts.json, { id, status: r.status, cancelAtPeriodEnd: r.cancelAtPeriodEnd, refunds }, () => [
         r.cancelAtPeriodEnd
           ? `subscription ${id} will cancel at the end of its current period`
           : `subscription ${id} canceled`,
+        ...refunds.map(
+          (x) => `refund ${x.id} of ${x.amount} (minor units, ${x.currency}) on ${x.invoiceId}: ${x.status}`,
+        ),
       ]);
     });
 

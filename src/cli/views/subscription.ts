@@ -27,6 +27,12 @@ export function subscriptionJson(s: SubscriptionView): JsonObject {
     canceledAt: s.canceledAt?.toISOString() ?? null,
     trialEnd: s.trialEnd ? formatInZone(s.trialEnd, s.timeZone) : null,
     statusReason: s.statusReason,
+    creditBalance: moneyJson({ amount: s.creditBalance, currency: s.currency }),
+    pendingPlanId: s.pendingPlanId,
+    couponId: s.couponId,
+    couponPeriodsLeft: s.couponPeriodsLeft,
+    pausedAt: s.pausedAt?.toISOString() ?? null,
+    resumeAt: s.resumeAt ? formatInZone(s.resumeAt, s.timeZone) : null,
     createdAt: s.createdAt.toISOString(),
   };
 }
@@ -50,6 +56,8 @@ export function subscriptionDetailJson(d: SubscriptionDetail): JsonObject {
       periodStart: formatInZone(i.periodStart, d.subscription.timeZone),
       periodEnd: formatInZone(i.periodEnd, d.subscription.timeZone),
       amount: moneyJson({ amount: i.amount, currency: i.currency }),
+      amountRefunded: moneyJson({ amount: i.amountRefunded, currency: i.currency }),
+      kind: i.kind,
       status: i.status,
       nextAttemptAt: i.nextAttemptAt?.toISOString() ?? null,
       paidAt: i.paidAt?.toISOString() ?? null,
@@ -85,6 +93,17 @@ export function subscriptionDetailLines(d: SubscriptionDetail): string[] {
     ],
     ['next renewal', s.nextRenewalAt ? formatInZone(s.nextRenewalAt, s.timeZone) : cell(null)],
     ['cancel at period end', s.cancelAtPeriodEnd ? 'yes' : 'no'],
+    ['credit balance', formatMoney({ amount: s.creditBalance, currency: s.currency })],
+    ...(s.pendingPlanId ? [['plan at period end', s.pendingPlanId] as [string, string]] : []),
+    ...(s.couponId
+      ? [
+          [
+            'coupon',
+            `${s.couponId}${s.couponPeriodsLeft === null ? ' (forever)' : ` (${s.couponPeriodsLeft} left)`}`,
+          ] as [string, string],
+        ]
+      : []),
+    ...(s.resumeAt ? [['resumes at', formatInZone(s.resumeAt, s.timeZone)] as [string, string]] : []),
   ];
   const lines = formatKeyValue(kv);
   lines.push('', 'invoices:');
@@ -98,6 +117,11 @@ const INVOICE_COLUMNS = (zone: string): readonly Column<InvoiceWithAttempts>[] =
   { header: 'PERIOD', value: (i) => String(i.periodIndex), align: 'right' },
   { header: 'START', value: (i) => formatInZone(i.periodStart, zone) },
   { header: 'AMOUNT', value: (i) => formatMoney({ amount: i.amount, currency: i.currency }), align: 'right' },
+  {
+    header: 'REFUNDED',
+    value: (i) => (i.amountRefunded > 0 ? formatMoney({ amount: i.amountRefunded, currency: i.currency }) : '-'),
+    align: 'right',
+  },
   { header: 'STATUS', value: (i) => i.status },
   { header: 'ATTEMPTS', value: (i) => cell(i.attempts.map((a) => `${a.tokenType}:${a.status}`).join(' ')) },
   { header: 'ID', value: (i) => i.id },

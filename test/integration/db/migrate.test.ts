@@ -19,12 +19,14 @@ describe('db migrate', () => {
     );
     expect(rows.rows.map((r) => r.table_name)).toEqual([
       'charge_attempts',
+      'coupons',
       'customers',
       'events',
       'gateway_notifications',
       'invoices',
       'payment_methods',
       'plans',
+      'refunds',
       'subscriptions',
       'test_clock',
       'webhook_attempts',

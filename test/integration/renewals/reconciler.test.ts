@@ -33,6 +33,11 @@ class FlakySearch implements AsiabillGateway {
   createCustomer: AsiabillGateway['createCustomer'] = (i) => this.inner.createCustomer(i);
   createPaymentMethod: AsiabillGateway['createPaymentMethod'] = (i) => this.inner.createPaymentMethod(i);
   getPaymentMethod: AsiabillGateway['getPaymentMethod'] = (id) => this.inner.getPaymentMethod(id);
+  refund: AsiabillGateway['refund'] = (r) => this.inner.refund(r);
+  refundStatus: AsiabillGateway['refundStatus'] = (b) => this.inner.refundStatus(b);
+  updateCustomer: AsiabillGateway['updateCustomer'] = (id, f) => this.inner.updateCustomer(id, f);
+  deleteCustomer: AsiabillGateway['deleteCustomer'] = (id) => this.inner.deleteCustomer(id);
+  detachPaymentMethod: AsiabillGateway['detachPaymentMethod'] = (id) => this.inner.detachPaymentMethod(id);
   async searchTransactions(q: TransactionSearchQuery): Promise<TransactionPage> {
     this.searches += 1;
     if (this.delayMs > 0)
