@@ -20,6 +20,7 @@ describe('configuration from the environment', () => {
       ASIABILL_OPENAPI_URL: 'https://api-uat.asiabill.com/openApi/V2022-03',
       ASIABILL_GATEWAY_NO: '12246002',
       ASIABILL_SIGN_KEY: 'k',
+      BILLING_PUBLIC_URL: 'https://billing.merchant.example',
     });
     expect(c.gateway).toMatchObject({
       kind: 'asiabill',
