@@ -22,6 +22,7 @@ describe('db migrate', () => {
       'customers',
       'events',
       'gateway_notifications',
+      'idempotency_keys',
       'invoices',
       'payment_methods',
       'plans',
