@@ -14,7 +14,10 @@ import {
 import { runChargeJob, runMaintenanceJob, type JobDeps } from './renewals/jobs.ts';
 import { buildHttpServer } from './http/server.ts';
 import { startSandbox, type Sandbox } from './sandbox/index.ts';
-import { errorMessage } from './errors.ts';
+// Log lines say why in one line (a database error by its cause, not drizzle's query dump).
+import { errorSummary as errorMessage } from './health/errorSummary.ts';
+import { createDependencyProbe } from './health/dependencies.ts';
+import { waitForDependencies } from './health/waitForDependencies.ts';
 
 /**
  * Starts any combination of the engine's parts in this process. `billing run` starts them
@@ -73,8 +76,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     gateway: opts.overrides?.gateway ?? gatewayFromConfig(config, logger),
     ...opts.overrides,
   });
-  const queues = openQueues(config.redisUrl, config.queuePrefix);
-  const deps: JobDeps = { ctx, enqueueCharge: (j) => queues.enqueueCharge(j) };
+  const probe = createDependencyProbe(ctx.db, config.redisUrl);
   const workers: Worker[] = [];
   const timers: NodeJS.Timeout[] = [];
   let ready = false;
@@ -82,13 +84,21 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   let httpUrl: string | null = null;
 
   if (parts.http) {
-    http = buildHttpServer({ ctx, isReady: () => ready });
+    http = buildHttpServer({ ctx, isReady: () => ready, probe });
     httpUrl = await http.listen({ port: config.httpPort, host: config.httpHost });
     // With port 0 (tests, the demo) the callback URL is only known now; it must be right
     // before the first charge goes out, so the HTTP server starts before any worker.
     if (!config.publicUrl) ctx.config = { ...ctx.config, publicUrl: httpUrl };
     logger.info({ url: httpUrl }, 'HTTP server listening');
   }
+  // Nothing below works without Postgres and Redis: wait for both (HTTP answers /healthz and
+  // an honest 503 /readyz meanwhile), then open the queues.
+  await waitForDependencies(probe, logger);
+  const queues = openQueues(config.redisUrl, config.queuePrefix);
+  for (const q of [queues.charge, queues.maintenance]) {
+    q.on('error', (err) => logger.warn({ queue: q.name, err: errorMessage(err) }, 'queue connection error'));
+  }
+  const deps: JobDeps = { ctx, enqueueCharge: (j) => queues.enqueueCharge(j) };
   if (parts.charge) {
     const w = new Worker<ChargeJob>(
       QUEUES.charge,
@@ -170,6 +180,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
         if (http) await http.close();
         await queues.close();
         if (sandbox) await sandbox.close();
+        await probe.close();
         await database.close();
       })();
       return closing;

@@ -3,6 +3,9 @@ import { createLogger, type Logger } from './logger.ts';
 import { startEngine, type Engine, type EngineParts } from './engine.ts';
 import { errorMessage } from './errors.ts';
 
+/** Time a drain gets beyond the gateway timeout: for the outcome writes after the last answer. */
+export const SHUTDOWN_MARGIN_MS = 15_000;
+
 /**
  * Shared main() for `billing run` and workers/*.ts: load config, start the chosen parts, and
  * drain gracefully on SIGTERM/SIGINT (a second signal forces exit).
@@ -13,8 +16,7 @@ export async function runProcess(
   config: Config = loadConfig(process.env),
 ): Promise<{ engine: Engine; logger: Logger }> {
   const logger = createLogger({ level: config.logLevel, name });
-  const engine = await startEngine({ config, logger, parts });
-  logger.info({ parts, clock: config.clock, gateway: config.gateway.kind, httpUrl: engine.httpUrl }, `${name} ready`);
+  let engine: Engine | undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -22,7 +24,20 @@ export async function runProcess(
       process.exit(1);
     }
     stopping = true;
+    if (engine === undefined) {
+      // Still waiting for Postgres/Redis: no job has started, nothing to drain.
+      logger.info({ signal }, 'stopped before becoming ready');
+      process.exit(0);
+    }
     logger.info({ signal }, 'draining: finishing in-flight jobs');
+    // A drain that cannot finish (Redis gone: jobs cannot be acknowledged) must not keep the
+    // process alive forever. Past the deadline every in-flight charge has had its whole
+    // gateway timeout; whatever is still open is an unknown outcome the reconciler settles.
+    const deadlineMs = config.gateway.timeoutMs + SHUTDOWN_MARGIN_MS;
+    setTimeout(() => {
+      logger.error({ signal, deadlineMs }, 'drain did not finish in time: exiting (open attempts are reconciled)');
+      process.exit(1);
+    }, deadlineMs).unref();
     engine.close().then(
       () => {
         logger.info('stopped cleanly');
@@ -34,8 +49,10 @@ export async function runProcess(
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  engine = await startEngine({ config, logger, parts });
+  logger.info({ parts, clock: config.clock, gateway: config.gateway.kind, httpUrl: engine.httpUrl }, `${name} ready`);
   return { engine, logger };
 }
 

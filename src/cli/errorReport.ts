@@ -1,5 +1,5 @@
 import { CommanderError, type Command } from 'commander';
-import { describeDatabaseError } from '../db/describeError.ts';
+import { describeConnectionError, describeDatabaseError } from '../db/describeError.ts';
 import { BillingError, ValidationError, errorMessage } from '../errors.ts';
 import { exitCodeFor, type ExitCode } from './exitCodes.ts';
 import type { JsonObject } from './output.ts';
@@ -56,7 +56,7 @@ export function errorReport(err: unknown, command: Command | undefined): ErrorRe
     const e = flag === undefined ? err : renamed(err, flag);
     return { exitCode, code: e.code, message: oneLine(e.message), field: e.field, rule: e.rule };
   }
-  const database = describeDatabaseError(err);
+  const database = describeDatabaseError(err) ?? describeConnectionError(err);
   if (database !== undefined) return { exitCode, code: 'DATABASE', message: database };
   const code = err instanceof BillingError ? err.code : 'ERROR';
   return { exitCode, code, message: oneLine(errorMessage(err)) };

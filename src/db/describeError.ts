@@ -62,14 +62,16 @@ export function describeDatabaseError(err: unknown): string | undefined {
   // Our own errors (the AsiaBill client's above all: a refused connection to the gateway is
   // not a Postgres problem) already say what they mean.
   if (err instanceof BillingError) return undefined;
-  // Only a drizzle query error is unwrapped; anything else must be the driver's own error
-  // (pool.connect() failing throws the socket error itself).
-  const links = isDrizzleQueryError(err) ? chain(err) : chain(err).slice(0, 2);
+  // Only a drizzle query error is unwrapped, and only then is a refused connection known to
+  // be Postgres's; a bare socket error could be any connection's (describeConnectionError).
+  const drizzle = isDrizzleQueryError(err);
+  const links = drizzle ? chain(err) : chain(err).slice(0, 2);
   for (const e of links) {
     const code = typeof e.code === 'string' ? e.code : undefined;
     if (code === undefined) continue;
     const network = NETWORK_CODES[code];
     if (network !== undefined) {
+      if (!drizzle) return undefined;
       const where =
         typeof e.address === 'string' ? ` at ${e.address}${typeof e.port === 'number' ? `:${e.port}` : ''}` : '';
       return `cannot connect to Postgres${where} (${network})`;
@@ -91,4 +93,17 @@ export function describeDatabaseError(err: unknown): string | undefined {
   const cause = links[1];
   const causeText = typeof cause?.message === 'string' && cause.message !== '' ? cause.message : 'no detail';
   return `a database query failed: ${causeText.split('\n')[0]}`;
+}
+
+/** A bare socket error (from pg-pool's connect, ioredis, …): where, and what happened. */
+export function describeConnectionError(err: unknown): string | undefined {
+  if (err instanceof BillingError) return undefined;
+  for (const e of chain(err).slice(0, 2)) {
+    const network = typeof e.code === 'string' ? NETWORK_CODES[e.code] : undefined;
+    if (network === undefined) continue;
+    const where =
+      typeof e.address === 'string' ? ` to ${e.address}${typeof e.port === 'number' ? `:${e.port}` : ''}` : '';
+    return `cannot connect${where} (${network})`;
+  }
+  return undefined;
 }
