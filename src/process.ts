@@ -51,10 +51,33 @@ export async function runProcess(
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  watchLauncher(() => stop('launcher exited'));
   engine = await startEngine({ config, logger, parts });
   logger.info({ parts, clock: config.clock, gateway: config.gateway.kind, httpUrl: engine.httpUrl }, `${name} ready`);
   return { engine, logger };
 }
+
+/**
+ * `npx billing run` and `npm run …` start the engine under `npm exec` → `sh -c` → node, and
+ * npm does not pass SIGTERM on: `kill -TERM <npx pid>` ends npm and leaves the engine running,
+ * re-parented to PID 1, with nobody left to stop it. So a process that was started by a
+ * launcher stops (drains, exactly as on SIGTERM) when that launcher goes away. A process whose
+ * parent is PID 1 or none (a container's main process, systemd) is not watched.
+ */
+export function watchLauncher(onGone: () => void, intervalMs = LAUNCHER_CHECK_INTERVAL_MS): void {
+  const launcher = process.ppid;
+  if (launcher <= 1) return;
+  const timer = setInterval(() => {
+    if (process.ppid !== launcher) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, intervalMs);
+  timer.unref();
+}
+
+/** How often a process checks that whoever started it is still there. */
+export const LAUNCHER_CHECK_INTERVAL_MS = 1_000;
 
 /** Entry-point wrapper: bad configuration is exit code 2, anything else 1. */
 export function main(name: string, parts: EngineParts): void {
