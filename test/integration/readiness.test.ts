@@ -81,6 +81,17 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+/** Exit code of the Docker healthcheck script against this engine. */
+function healthcheck(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, ['bin/healthcheck.mjs'], {
+      env: { ...process.env, BILLING_HTTP_PORT: String(port) },
+      stdio: 'ignore',
+    });
+    c.on('exit', (code) => resolve(code));
+  });
+}
+
 const retryLines = (r: Running) => r.logLines().filter((l) => l.event === 'dependency_unavailable');
 
 describe('billing run while a dependency is down', () => {
@@ -149,6 +160,7 @@ describe('billing run while a dependency is down', () => {
         redis: `cannot reach Redis at 127.0.0.1:${redisPort} (connect ECONNREFUSED 127.0.0.1:${redisPort})`,
       });
       expect(retryLines(r).every((l) => JSON.stringify(l.unavailable) === '["redis"]')).toBe(true);
+      expect(await healthcheck(r.httpPort)).toBe(1);
       expect(r.stdout()).not.toContain('billing ready');
 
       redis = spawn(
@@ -163,6 +175,8 @@ describe('billing run while a dependency is down', () => {
         return res.status === 200 ? res : undefined;
       });
       expect(nowReady.body).toEqual({ status: 'ready', started: true, dependencies: { postgres: 'ok', redis: 'ok' } });
+      // The container healthcheck reads the same answer.
+      expect(await healthcheck(r.httpPort)).toBe(0);
       const lines = r.logLines();
       const readyAt = lines.findIndex((l) => l.msg === 'billing ready');
       const lastWait = lines.map((l) => l.event).lastIndexOf('dependency_unavailable');
