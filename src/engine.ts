@@ -50,6 +50,8 @@ export interface StartEngineOptions {
   parts: EngineParts;
   overrides?: Partial<AppContext>;
   sandboxOptions?: Parameters<typeof startSandbox>[0];
+  /** Aborting it while Postgres/Redis are awaited closes what was started and rejects. */
+  signal?: AbortSignal;
 }
 
 export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
@@ -93,7 +95,15 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   }
   // Nothing below works without Postgres and Redis: wait for both (HTTP answers /healthz and
   // an honest 503 /readyz meanwhile), then open the queues.
-  await waitForDependencies(probe, logger);
+  try {
+    await waitForDependencies(probe, logger, { signal: opts.signal });
+  } catch (err) {
+    if (http) await http.close();
+    if (sandbox) await sandbox.close();
+    await probe.close();
+    await database.close();
+    throw err;
+  }
   const queues = openQueues(config.redisUrl, config.queuePrefix);
   for (const q of [queues.charge, queues.maintenance]) {
     q.on('error', (err) => logger.warn({ queue: q.name, err: errorMessage(err) }, 'queue connection error'));

@@ -2,6 +2,7 @@ import { loadConfig, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { startEngine, type Engine, type EngineParts } from './engine.ts';
 import { errorMessage } from './errors.ts';
+import { StartupAbortedError } from './health/waitForDependencies.ts';
 
 /** Time a drain gets beyond the gateway timeout: for the outcome writes after the last answer. */
 export const SHUTDOWN_MARGIN_MS = 15_000;
@@ -16,19 +17,16 @@ export async function runProcess(
   config: Config = loadConfig(process.env),
 ): Promise<{ engine: Engine; logger: Logger }> {
   const logger = createLogger({ level: config.logLevel, name });
-  let engine: Engine | undefined;
+  const startup = new AbortController();
   let stopping = false;
+  // Set once start-up settles: the running engine, or null when start-up was abandoned.
+  let started: Promise<Engine | null> = Promise.resolve(null);
   const stop = (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
     stopping = true;
-    if (engine === undefined) {
-      // Still waiting for Postgres/Redis: no job has started, nothing to drain.
-      logger.info({ signal }, 'stopped before becoming ready');
-      process.exit(0);
-    }
     logger.info({ signal }, 'draining: finishing in-flight jobs');
     // A drain that cannot finish (Redis gone: jobs cannot be acknowledged) must not keep the
     // process alive forever. Past the deadline every in-flight charge has had its whole
@@ -38,21 +36,34 @@ export async function runProcess(
       logger.error({ signal, deadlineMs }, 'drain did not finish in time: exiting (open attempts are reconciled)');
       process.exit(1);
     }, deadlineMs).unref();
-    engine.close().then(
-      () => {
-        logger.info('stopped cleanly');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err: errorMessage(err) }, 'error while stopping');
-        process.exit(1);
-      },
-    );
+    // Still waiting for Postgres/Redis: stop waiting (nothing has started, nothing to drain).
+    startup.abort();
+    started
+      .then((engine) => engine?.close())
+      .then(
+        () => {
+          logger.info('stopped cleanly');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err: errorMessage(err) }, 'error while stopping');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   watchLauncher(() => stop('launcher exited'));
-  engine = await startEngine({ config, logger, parts });
+  started = startEngine({ config, logger, parts, signal: startup.signal }).catch((err: unknown) => {
+    if (err instanceof StartupAbortedError) {
+      logger.info('stopped before becoming ready');
+      return null;
+    }
+    throw err;
+  });
+  const engine = await started;
+  // A signal arrived during start-up: the stop handler above drains and ends the process.
+  if (engine === null || stopping) return new Promise<never>(() => {});
   logger.info({ parts, clock: config.clock, gateway: config.gateway.kind, httpUrl: engine.httpUrl }, `${name} ready`);
   return { engine, logger };
 }

@@ -15,13 +15,33 @@ export function retryDelayMs(attempt: number): number {
   return Math.min(DEPENDENCY_RETRY_MAX_MS, DEPENDENCY_RETRY_INITIAL_MS * 2 ** Math.max(0, attempt - 1));
 }
 
+/** Thrown when the wait is abandoned through its AbortSignal (SIGTERM during start-up). */
+export class StartupAbortedError extends Error {
+  constructor() {
+    super('start-up abandoned before Postgres and Redis answered');
+    this.name = 'StartupAbortedError';
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 export async function waitForDependencies(
   probe: DependencyProbe,
   logger: Logger,
-  opts: { sleep?: (ms: number) => Promise<void> } = {},
+  opts: { signal?: AbortSignal } = {},
 ): Promise<DependencyStatus[]> {
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (let attempt = 1; ; attempt += 1) {
+    if (opts.signal?.aborted) throw new StartupAbortedError();
     const statuses = await probe.check();
     const down = statuses.filter((s) => !s.ok);
     if (down.length === 0) {
@@ -41,6 +61,6 @@ export async function waitForDependencies(
         .map((s) => s.error)
         .join('; ')}; next try in ${retryInMs} ms`,
     );
-    await sleep(retryInMs);
+    await abortableSleep(retryInMs, opts.signal);
   }
 }

@@ -72,6 +72,9 @@ describe('signals through the documented start command', () => {
       npx.kill('SIGTERM');
       for (let i = 0; i < 300 && alive(enginePid); i++) await new Promise((r) => setTimeout(r, 100));
       expect(alive(enginePid), `engine ${enginePid} still running after SIGTERM to npx ${npx.pid}`).toBe(false);
+      // Its last lines may still be in the pipe when the process is gone.
+      for (let i = 0; i < 50 && !stdout.includes('"msg":"stopped cleanly"'); i++)
+        await new Promise((r) => setTimeout(r, 100));
       expect(stdout).toContain('"msg":"stopped cleanly"');
       await expect(fetch(`http://127.0.0.1:${httpPort}/healthz`)).rejects.toThrow();
     } finally {
