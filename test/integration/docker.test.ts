@@ -25,7 +25,19 @@ interface Compose {
   volumes?: Record<string, unknown>;
 }
 
-async function composeConfig(env: NodeJS.ProcessEnv): Promise<Compose> {
+// `docker-compose config` starts a Python interpreter (about a second): once per environment.
+const configs = new Map<string, Promise<Compose>>();
+function composeConfig(env: NodeJS.ProcessEnv): Promise<Compose> {
+  const key = JSON.stringify(env);
+  let c = configs.get(key);
+  if (c === undefined) {
+    c = loadComposeConfig(env);
+    configs.set(key, c);
+  }
+  return c;
+}
+
+async function loadComposeConfig(env: NodeJS.ProcessEnv): Promise<Compose> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(ASIABILL_|BILLING_)/.test(k)));
   const toJson = `python3 -c 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))'`;
   const { stdout: json } = await run(

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../support/db.ts';
 import { idempotencyKeys } from '../../src/db/schema.ts';
 import {
+  IdempotencyKeyInUseError,
   IdempotencyKeyReusedError,
   requestFingerprint,
   runIdempotent,
@@ -96,6 +97,72 @@ describe('idempotency store', () => {
     expect(executed).toHaveLength(1);
     expect(new Set(results.map((r) => r.result)).size).toBe(1);
     expect(results.map((r) => r.replayed)).toEqual([false, true, true, true]);
+  });
+
+  it('many waiters on one key do not take the pool from the call doing the work', { timeout: 60_000 }, async () => {
+    const objects = new Map<string, string>();
+    const executed: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let started: () => void = () => {};
+    const firstStarted = new Promise<void>((r) => {
+      started = r;
+    });
+    const slow = operation(objects, 'crowd', { n: 1 }, executed);
+    const slowExecute = slow.execute;
+    slow.execute = async (ref) => {
+      started();
+      await gate;
+      // The work needs connections of its own while 15 callers wait (the pool holds 10).
+      await db.select().from(idempotencyKeys).limit(1);
+      return slowExecute(ref);
+    };
+    const first = runIdempotent(db, slow);
+    await firstStarted;
+    const waiters = Array.from({ length: 15 }, () =>
+      runIdempotent(db, operation(objects, 'crowd', { n: 1 }, executed)),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    const results = await Promise.all([first, ...waiters]);
+    expect(results).toHaveLength(16);
+    expect(executed).toHaveLength(1);
+    expect(results.filter((r) => r.replayed)).toHaveLength(15);
+  });
+
+  it('a caller that waits too long for a running call is told to retry (not refused, not run twice)', async () => {
+    const objects = new Map<string, string>();
+    const executed: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let started: () => void = () => {};
+    const firstStarted = new Promise<void>((r) => {
+      started = r;
+    });
+    const slow = operation(objects, 'busy', { n: 1 }, executed);
+    const slowExecute = slow.execute;
+    slow.execute = async (ref) => {
+      started();
+      await gate;
+      return slowExecute(ref);
+    };
+    const first = runIdempotent(db, slow);
+    await firstStarted;
+    const impatient = await runIdempotent(db, operation(objects, 'busy', { n: 1 }, executed), { maxWaitMs: 100 }).catch(
+      (e: unknown) => e,
+    );
+    expect(impatient).toBeInstanceOf(IdempotencyKeyInUseError);
+    expect((impatient as Error).message).toBe(
+      'idempotency key "busy" is in use by a test.create request that is still running; retry later with the same key',
+    );
+    release();
+    await first;
+    expect((await runIdempotent(db, operation(objects, 'busy', { n: 1 }, executed))).replayed).toBe(true);
+    expect(executed).toHaveLength(1);
   });
 
   it('a key left by a call that died before creating anything: the retry does the work with the same id', async () => {
