@@ -12,6 +12,16 @@ CREATE TABLE "coupons" (
 	CONSTRAINT "coupons_one_kind_ck" CHECK (("coupons"."percent_off_bp" is null) <> ("coupons"."amount_off" is null) and ("coupons"."amount_off" is null) = ("coupons"."currency" is null))
 );
 --> statement-breakpoint
+CREATE TABLE "idempotency_keys" (
+	"scope" text NOT NULL,
+	"key" text NOT NULL,
+	"fingerprint" text NOT NULL,
+	"result_ref" text NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"completed_at" timestamp with time zone,
+	CONSTRAINT "idempotency_keys_scope_key_pk" PRIMARY KEY("scope","key")
+);
+--> statement-breakpoint
 CREATE TABLE "refunds" (
 	"id" text PRIMARY KEY NOT NULL,
 	"invoice_id" text NOT NULL,

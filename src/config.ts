@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isIP } from 'node:net';
 import { ValidationError } from './errors.ts';
 import { MAX_GATEWAY_TIMEOUT_MS } from './billing/attemptDeadline.ts';
+import { isAsiabillProductionUrl } from './asiabill/endpoints.ts';
 
 /**
  * Environment → typed config, validated once at start-up. Every problem is reported with the
@@ -173,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.ASIABILL_TIMEOUT_MS,
     };
   } else if (set.length === gatewayVars.length) {
+    const problems = gatewaySafetyProblems(e);
+    if (problems.length > 0) throw new ConfigError(problems);
     gateway = {
       kind: 'asiabill',
       paymentUrl: e.ASIABILL_PAYMENT_URL ?? '',
@@ -227,17 +230,49 @@ export const LOCAL_SERVER_IP = '127.0.0.1';
  */
 function serverIpOf(configured: string | undefined, gateway: GatewayConfig): string {
   if (configured !== undefined) return configured;
-  if (gateway.kind === 'sandbox' || isLocalUrl(gateway.paymentUrl)) return LOCAL_SERVER_IP;
+  if (gateway.kind === 'sandbox' || isLoopbackUrl(gateway.paymentUrl)) return LOCAL_SERVER_IP;
   throw new ConfigError([
     "BILLING_SERVER_IP: required with a real AsiaBill gateway (the merchant server's public IP address, sent as customerIp on renewals)",
   ]);
 }
 
-function isLocalUrl(url: string): boolean {
+/** Host names that mean "this machine": a gateway there is a local stand-in, not AsiaBill. */
+function isLoopbackUrl(url: string): boolean {
   try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+    const host = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
   } catch {
     return false;
   }
+}
+
+/**
+ * Rules that keep the charge-once argument true with a real gateway configured (every
+ * ASIABILL_* variable set and pointing somewhere other than this machine):
+ *  - the test clock moves time as fast as an operator asks; on AsiaBill's live hosts that
+ *    would charge real cards for months in minutes, so the pair is refused outright;
+ *  - AsiaBill reports outcomes to `callbackUrl`; without BILLING_PUBLIC_URL it would be this
+ *    machine's loopback address, which AsiaBill can never reach, and pending / lost answers
+ *    would then wait for the reconciler instead of the notification.
+ */
+function gatewaySafetyProblems(e: z.infer<typeof schema>): string[] {
+  const problems: string[] = [];
+  const urls = [e.ASIABILL_PAYMENT_URL ?? '', e.ASIABILL_OPENAPI_URL ?? ''];
+  const live = urls.find((u) => isAsiabillProductionUrl(u));
+  if (e.BILLING_CLOCK === 'test' && live !== undefined) {
+    problems.push(
+      `BILLING_CLOCK: "test" is refused with AsiaBill's production host ${new URL(live).hostname} (a test clock would charge real cards as fast as it moves); use AsiaBill's test hosts or the built-in sandbox`,
+    );
+  }
+  const real = urls.some((u) => !isLoopbackUrl(u));
+  if (real && e.BILLING_PUBLIC_URL === undefined) {
+    problems.push(
+      "BILLING_PUBLIC_URL: required when a real AsiaBill gateway is configured (AsiaBill sends its notifications to BILLING_PUBLIC_URL/webhooks/asiabill; without it the callbackUrl would be this machine's loopback address)",
+    );
+  } else if (real && e.BILLING_PUBLIC_URL !== undefined && isLoopbackUrl(e.BILLING_PUBLIC_URL)) {
+    problems.push(
+      `BILLING_PUBLIC_URL: ${e.BILLING_PUBLIC_URL} is a loopback address, which the configured AsiaBill gateway cannot reach; give the engine's public base URL`,
+    );
+  }
+  return problems;
 }

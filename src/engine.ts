@@ -16,10 +16,13 @@ import { runChargeJob, runMaintenanceJob, runReconcileJob, type JobDeps } from '
 import { RECONCILE_INTERVAL_MS } from './billing/reconcileSchedule.ts';
 import { buildHttpServer } from './http/server.ts';
 import { startSandbox, type Sandbox } from './sandbox/index.ts';
-import { errorMessage } from './errors.ts';
 import { EngineMetrics, instrumentGateway } from './metrics.ts';
 import { startWebhookWorker, type WebhookWorker } from './events/worker.ts';
 import { checkStoredDunningPolicies } from './dunning/planPolicy.ts';
+// Log lines say why in one line (a database error by its cause, not drizzle's query dump).
+import { errorSummary as errorMessage } from './health/errorSummary.ts';
+import { createDependencyProbe } from './health/dependencies.ts';
+import { waitForDependencies } from './health/waitForDependencies.ts';
 
 /**
  * Starts any combination of the engine's parts in this process. `billing run` starts them
@@ -69,6 +72,8 @@ export interface StartEngineOptions {
   parts: EngineParts;
   overrides?: Partial<AppContext>;
   sandboxOptions?: Parameters<typeof startSandbox>[0];
+  /** Aborting it while Postgres/Redis are awaited closes what was started and rejects. */
+  signal?: AbortSignal;
 }
 
 export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
@@ -97,22 +102,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     gateway: instrumentGateway(opts.overrides?.gateway ?? gatewayFromConfig(config, logger), metrics),
     metrics,
   });
-  if (parts.charge || parts.scheduler) {
-    // A bad dunning policy is refused at start, not discovered at the first failed renewal.
-    try {
-      await checkStoredDunningPolicies(ctx);
-    } catch (err) {
-      await database.close();
-      throw err;
-    }
-  }
-  const queues = openQueues(config.redisUrl, config.queuePrefix);
-  const deps: JobDeps = { ctx, enqueueCharge: (j) => queues.enqueueCharge(j) };
-  // Every log line a job writes carries its job id (pino child logger on the job's context).
-  const jobDeps = (job: Job, queue: string): JobDeps => ({
-    ...deps,
-    ctx: { ...ctx, logger: logger.child({ jobId: job.id, queue }) },
-  });
+  const probe = createDependencyProbe(ctx.db, config.redisUrl);
   const workers: Worker[] = [];
   let webhooks: WebhookWorker | null = null;
   const timers: NodeJS.Timeout[] = [];
@@ -121,13 +111,46 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   let httpUrl: string | null = null;
 
   if (parts.http) {
-    http = buildHttpServer({ ctx, isReady: () => ready });
+    http = buildHttpServer({ ctx, isReady: () => ready, probe });
     httpUrl = await http.listen({ port: config.httpPort, host: config.httpHost });
     // With port 0 (tests, the demo) the callback URL is only known now; it must be right
     // before the first charge goes out, so the HTTP server starts before any worker.
     if (!config.publicUrl) ctx.config = { ...ctx.config, publicUrl: httpUrl };
     logger.info({ url: httpUrl }, 'HTTP server listening');
   }
+  // Nothing below works without Postgres and Redis: wait for both (HTTP answers /healthz and
+  // an honest 503 /readyz meanwhile), then open the queues.
+  try {
+    await waitForDependencies(probe, logger, { signal: opts.signal });
+  } catch (err) {
+    if (http) await http.close();
+    if (sandbox) await sandbox.close();
+    await probe.close();
+    await database.close();
+    throw err;
+  }
+  if (parts.charge || parts.scheduler) {
+    // A bad dunning policy is refused at start, not discovered at the first failed renewal.
+    try {
+      await checkStoredDunningPolicies(ctx);
+    } catch (err) {
+      if (http) await http.close();
+      if (sandbox) await sandbox.close();
+      await probe.close();
+      await database.close();
+      throw err;
+    }
+  }
+  const queues = openQueues(config.redisUrl, config.queuePrefix);
+  for (const q of [queues.charge, queues.maintenance, queues.reconcile]) {
+    q.on('error', (err) => logger.warn({ queue: q.name, err: errorMessage(err) }, 'queue connection error'));
+  }
+  const deps: JobDeps = { ctx, enqueueCharge: (j) => queues.enqueueCharge(j) };
+  // Every log line a job writes carries its job id (pino child logger on the job's context).
+  const jobDeps = (job: Job, queue: string): JobDeps => ({
+    ...deps,
+    ctx: { ...ctx, logger: logger.child({ jobId: job.id, queue }) },
+  });
   if (parts.charge) {
     const w = new Worker<ChargeJob>(
       QUEUES.charge,
@@ -242,6 +265,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
         if (http) await http.close();
         await queues.close();
         if (sandbox) await sandbox.close();
+        await probe.close();
         await database.close();
       })();
       return closing;

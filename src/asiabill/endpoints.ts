@@ -9,6 +9,21 @@
 export const API_VERSION = 'V2022-03';
 
 export type ApiBase = 'payment' | 'openapi';
+
+/**
+ * AsiaBill's live hosts (API.md §1): a request sent there moves real money. The test hosts
+ * (testpay, api-uat, sandbox-pay) are not listed: they never charge a real card.
+ */
+export const ASIABILL_PRODUCTION_HOSTS: readonly string[] = ['safepay.asiabill.com', 'openapi.asiabill.com'];
+
+/** True when `url` points at one of AsiaBill's live hosts (any port, any letter case). */
+export function isAsiabillProductionUrl(url: string): boolean {
+  try {
+    return ASIABILL_PRODUCTION_HOSTS.includes(new URL(url).hostname.toLowerCase().replace(/\.$/, ''));
+  } catch {
+    return false;
+  }
+}
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
 export interface Route {

@@ -17,6 +17,12 @@ export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
 /** May be charged: a first charge, a renewal, or a dunning retry may go out. */
 export const BILLABLE: readonly SubscriptionStatus[] = ['incomplete', 'trialing', 'active', 'past_due'];
+/**
+ * Not over: may still be charged, or resumed. A second subscription of the same customer to
+ * the same plan while one of these exists is almost always a retried request, so creating one
+ * needs an explicit `allowDuplicate`. (`unpaid` is left out: re-subscribing is the way back.)
+ */
+export const LIVE: readonly SubscriptionStatus[] = ['incomplete', 'trialing', 'active', 'past_due', 'paused'];
 /** May move into its next period (a past_due one waits: dunning runs on the open invoice). */
 export const RENEWABLE: readonly SubscriptionStatus[] = ['trialing', 'active'];
 /** Over for good: never charged again, cannot be canceled again. */

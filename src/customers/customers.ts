@@ -7,7 +7,8 @@ import { isUniqueViolation } from '../db/pgErrors.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
-import { validateCustomerInput, type CustomerInput } from './customerPolicy.ts';
+import { validateCustomerInput, type CustomerInput, type ValidCustomer } from './customerPolicy.ts';
+import { runIdempotent, validateIdempotencyKey } from '../idempotency/store.ts';
 import { asInputRefusal } from './gatewayRefusal.ts';
 
 /**
@@ -19,8 +20,30 @@ export type Customer = typeof customers.$inferSelect;
 /** The part of the app context customer workflows use. */
 export type CustomerDeps = Pick<AppContext, 'db' | 'gateway' | 'time'>;
 
-export async function createCustomer(deps: CustomerDeps, input: CustomerInput): Promise<Customer> {
+export interface CreateCustomerInput extends CustomerInput {
+  /** The same key again returns the customer this call created and does nothing else (src/idempotency). */
+  idempotencyKey?: string;
+}
+
+export const CREATE_CUSTOMER_SCOPE = 'customers.create';
+
+export async function createCustomer(deps: CustomerDeps, input: CreateCustomerInput): Promise<Customer> {
   const valid = validateCustomerInput(input);
+  if (input.idempotencyKey === undefined) return createValidCustomer(deps, valid, newId(ID_PREFIX.customer));
+  validateIdempotencyKey(input.idempotencyKey);
+  const { result } = await runIdempotent(deps.db, {
+    scope: CREATE_CUSTOMER_SCOPE,
+    key: input.idempotencyKey,
+    request: valid,
+    newRef: () => newId(ID_PREFIX.customer),
+    execute: (ref) => createValidCustomer(deps, valid, ref),
+    find: async (ref) => (await deps.db.select().from(customers).where(eq(customers.id, ref)))[0],
+    now: await deps.time.now(),
+  });
+  return result;
+}
+
+async function createValidCustomer(deps: CustomerDeps, valid: ValidCustomer, id: string): Promise<Customer> {
   // Checked before AsiaBill is called, so a duplicate reference never creates a remote
   // customer. Two concurrent creates can both pass this check; the unique index then
   // refuses the second insert below.
@@ -53,7 +76,7 @@ export async function createCustomer(deps: CustomerDeps, input: CustomerInput): 
       const [created] = await tx
         .insert(customers)
         .values({
-          id: newId(ID_PREFIX.customer),
+          id,
           email: valid.email,
           firstName: valid.firstName,
           lastName: valid.lastName,

@@ -9,6 +9,7 @@ import { ConflictError, ValidationError } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
 import { asInputRefusal } from './gatewayRefusal.ts';
+import { runIdempotent, validateIdempotencyKey } from '../idempotency/store.ts';
 import { getCustomer, type Customer } from './customers.ts';
 import {
   PLACEHOLDER_PHONE,
@@ -37,12 +38,19 @@ export interface AddCardInput extends CardFields {
   /** Our customer id (`cust_…`) or the merchant's external reference. */
   customerId: string;
   billing?: BillingAddressInput;
+  /** The same key again returns the card this call stored and does nothing else (src/idempotency). */
+  idempotencyKey?: string;
 }
 
 export interface RegisterPaymentMethodInput {
   customerId: string;
   asiabillPaymentMethodId: string;
+  /** As for AddCardInput. */
+  idempotencyKey?: string;
 }
+
+/** One scope for both forms: a key names one "add a payment method" request, whichever form. */
+export const ADD_PAYMENT_METHOD_SCOPE = 'payment_methods.add';
 
 interface MaskedCard {
   asiabillPaymentMethodId: string;
@@ -58,7 +66,56 @@ export async function addCardPaymentMethod(deps: PaymentMethodDeps, input: AddCa
   // After the pure checks: under the test clock, reading the time is a database query.
   const now = await deps.time.now();
   assertNotExpired(card, now);
-  const customer = await getCustomer(deps.db, input.customerId);
+  if (input.idempotencyKey === undefined) {
+    return storeNewCard(deps, now, input.customerId, card, address, newId(ID_PREFIX.paymentMethod));
+  }
+  validateIdempotencyKey(input.idempotencyKey);
+  return idempotently(
+    deps,
+    input.idempotencyKey,
+    now,
+    {
+      form: 'card',
+      customerId: input.customerId,
+      // The card is represented by its masked form only: even a hash of a card number is card
+      // data (a 16-digit number's hash is easily reversed), and none may be kept at rest.
+      last4: card.number.slice(-4),
+      expMonth: card.expMonth,
+      expYear: card.expYear,
+      billing: address ?? null,
+    },
+    (ref) => storeNewCard(deps, now, input.customerId, card, address, ref),
+  );
+}
+
+async function idempotently(
+  deps: PaymentMethodDeps,
+  key: string,
+  now: Date,
+  request: unknown,
+  execute: (ref: string) => Promise<StoredPaymentMethod>,
+): Promise<StoredPaymentMethod> {
+  const { result } = await runIdempotent(deps.db, {
+    scope: ADD_PAYMENT_METHOD_SCOPE,
+    key,
+    request,
+    newRef: () => newId(ID_PREFIX.paymentMethod),
+    execute,
+    find: async (ref) => (await deps.db.select().from(paymentMethods).where(eq(paymentMethods.id, ref)))[0],
+    now,
+  });
+  return result;
+}
+
+async function storeNewCard(
+  deps: PaymentMethodDeps,
+  now: Date,
+  customerId: string,
+  card: ValidCard,
+  address: ReturnType<typeof validateBillingAddress>,
+  id: string,
+): Promise<StoredPaymentMethod> {
+  const customer = await getCustomer(deps.db, customerId);
   const billingDetail: BillingDetail = {
     address,
     email: customer.email,
@@ -85,7 +142,7 @@ export async function addCardPaymentMethod(deps: PaymentMethodDeps, input: AddCa
   // `card` goes out of scope here: nothing below may receive it. As with customers, a
   // crash before the insert commits leaves a stored card at AsiaBill that nothing refers
   // to; it is never charged, so it is harmless, and a retry stores a fresh one.
-  return store(deps.db, now, customer, {
+  return store(deps.db, now, id, customer, {
     asiabillPaymentMethodId: created.customerPaymentMethodId,
     brand: created.card.brand,
     last4: created.card.last4,
@@ -99,7 +156,26 @@ export async function registerPaymentMethod(
   input: RegisterPaymentMethodInput,
 ): Promise<StoredPaymentMethod> {
   const pmId = validateAsiabillPaymentMethodId(input.asiabillPaymentMethodId);
-  const customer = await getCustomer(deps.db, input.customerId);
+  if (input.idempotencyKey === undefined) {
+    return registerValid(deps, input.customerId, pmId, newId(ID_PREFIX.paymentMethod));
+  }
+  validateIdempotencyKey(input.idempotencyKey);
+  return idempotently(
+    deps,
+    input.idempotencyKey,
+    await deps.time.now(),
+    { form: 'asiabill', customerId: input.customerId, asiabillPaymentMethodId: pmId },
+    (ref) => registerValid(deps, input.customerId, pmId, ref),
+  );
+}
+
+async function registerValid(
+  deps: PaymentMethodDeps,
+  customerId: string,
+  pmId: string,
+  id: string,
+): Promise<StoredPaymentMethod> {
+  const customer = await getCustomer(deps.db, customerId);
   await refuseIfRegistered(deps.db, pmId);
   const remote = await deps.gateway.getPaymentMethod(pmId).catch((err: unknown) => {
     throw asInputRefusal(err, 'asiabillPaymentMethodId', `payment method ${pmId}`);
@@ -115,7 +191,7 @@ export async function registerPaymentMethod(
     );
   }
   const now = await deps.time.now();
-  return store(deps.db, now, customer, {
+  return store(deps.db, now, id, customer, {
     asiabillPaymentMethodId: remote.customerPaymentMethodId,
     brand: remote.card.brand,
     last4: remote.card.last4,
@@ -160,7 +236,13 @@ function alreadyRegistered(pmId: string, localId?: string): ConflictError {
   );
 }
 
-async function store(db: Db, now: Date, customer: Customer, masked: MaskedCard): Promise<StoredPaymentMethod> {
+async function store(
+  db: Db,
+  now: Date,
+  id: string,
+  customer: Customer,
+  masked: MaskedCard,
+): Promise<StoredPaymentMethod> {
   // Only the last four digits are kept; anything else AsiaBill reports is ignored.
   const last4 = masked.last4 !== null && /^\d{4}$/.test(masked.last4) ? masked.last4 : null;
   try {
@@ -168,7 +250,7 @@ async function store(db: Db, now: Date, customer: Customer, masked: MaskedCard):
       const [row] = await tx
         .insert(paymentMethods)
         .values({
-          id: newId(ID_PREFIX.paymentMethod),
+          id,
           customerId: customer.id,
           asiabillPaymentMethodId: masked.asiabillPaymentMethodId,
           brand: masked.brand,

@@ -12,6 +12,7 @@ import {
   index,
   check,
   char,
+  primaryKey,
 } from 'drizzle-orm/pg-core';
 import {
   INVOICE_STATUSES,
@@ -500,4 +501,25 @@ export const webhookAttempts = pgTable(
     error: text('error'),
   },
   (t) => [uniqueIndex('webhook_attempts_delivery_attempt_uq').on(t.deliveryId, t.attemptNo)],
+);
+
+/**
+ * Idempotency keys (src/idempotency): a caller-chosen key per operation scope, with a hash of
+ * the request it was first used with and the id of what that request created. The row is
+ * committed *before* the work starts, with the id the work will create, so a retry after a
+ * crash finds the object instead of creating a second one.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    /** sha256 of the canonical JSON of the request (never the request itself: it may hold personal data). */
+    fingerprint: text('fingerprint').notNull(),
+    /** The id of the object the request creates (`sub_…`, `cust_…`); fixed before the work starts. */
+    resultRef: text('result_ref').notNull(),
+    createdAt: ts('created_at').notNull(),
+    completedAt: ts('completed_at'),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
 );

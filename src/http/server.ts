@@ -1,11 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { applyNotification, type NotificationResult } from '../renewals/applyNotification.ts';
 import { verifyReturnQuery } from '../asiabill/returnUrl.ts';
 import { errorMessage } from '../errors.ts';
 import { logRequests, httpLoggingOptions, requestContext } from './requestLog.ts';
 import { registerMetrics } from './metrics.ts';
+import type { DependencyProbe } from '../health/dependencies.ts';
+import { registerHealthRoutes } from './health.ts';
 
 /**
  * The engine's HTTP surface. JSON bodies are taken as raw text: AsiaBill signs the exact
@@ -15,6 +16,8 @@ import { registerMetrics } from './metrics.ts';
 export interface HttpServerOptions {
   ctx: AppContext;
   isReady(): boolean;
+  /** Postgres + Redis reachability for /readyz. */
+  probe?: DependencyProbe;
 }
 
 export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
@@ -54,17 +57,8 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
     }
   });
 
-  // Ready = started and Postgres answers (Postgres holds every fact; without it nothing
-  // can be recorded, so a load balancer should stop sending notifications here).
-  app.get('/healthz', async (_req, reply) => {
-    if (!opts.isReady()) return reply.code(503).send({ status: 'starting' });
-    try {
-      await opts.ctx.db.execute(sql`select 1`);
-    } catch {
-      return reply.code(503).send({ status: 'database unavailable' });
-    }
-    return { status: 'ok' };
-  });
+  // /healthz (alive) and /readyz (started, Postgres and Redis answer): src/http/health.ts.
+  registerHealthRoutes(app, { db: opts.ctx.db, isReady: opts.isReady, probe: opts.probe });
   return app;
 }
 

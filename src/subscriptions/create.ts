@@ -1,11 +1,13 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { isIP } from 'node:net';
 import { DateTime } from 'luxon';
 import type { AppContext } from '../context.ts';
-import { customers, invoices, paymentMethods, subscriptions } from '../db/schema.ts';
+import { chargeAttempts, customers, invoices, paymentMethods, plans, subscriptions } from '../db/schema.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
-import { ValidationError, NotFoundError } from '../errors.ts';
-import { periodAt, validateTimeZone } from '../billing/periods.ts';
+import { ConflictError, ValidationError, NotFoundError } from '../errors.ts';
+import { periodAt, periodContaining, validateTimeZone } from '../billing/periods.ts';
+import { LIVE } from '../billing/subscriptionStatus.ts';
+import { runIdempotent, validateIdempotencyKey } from '../idempotency/store.ts';
 import { getLatestActivePlan } from '../catalog/plans.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { invoiceCreated, subscriptionCreated } from '../events/builders.ts';
@@ -31,6 +33,15 @@ export interface CreateSubscriptionInput {
   customerIp?: string;
   /** Trial until this instant (overrides the plan's trial days); the first charge is then. */
   trialEnd?: Date;
+  /**
+   * A start more than one billing period in the past is refused unless this is true: every
+   * period since the start would be invoiced and charged at once (catch-up policy).
+   */
+  billPastPeriods?: boolean;
+  /** Create even though the customer already has a live subscription to this plan. */
+  allowDuplicate?: boolean;
+  /** The same key again returns this call's result and does nothing else (src/idempotency). */
+  idempotencyKey?: string;
 }
 
 export interface CreateSubscriptionResult {
@@ -39,14 +50,53 @@ export interface CreateSubscriptionResult {
   invoiceId: string | null;
   charge: ChargeResult | null;
   redirectUrl: string | null;
+  /** True when an idempotency key matched an earlier call and that call's result was returned. */
+  replayed: boolean;
 }
 
 /** A start more than this far in the future is refused (future-dated starts are a later feature). */
 const MAX_START_SKEW_MS = 60 * 1000;
+/**
+ * How many whole billing periods a start may lie in the past without `billPastPeriods`: one
+ * (a subscription recorded a little late); more means many charges at once (`--start 1990`).
+ */
+export const MAX_PAST_PERIODS_WITHOUT_CONSENT = 1;
+
+export const CREATE_SUBSCRIPTION_SCOPE = 'subscriptions.create';
 
 export async function createSubscription(
   ctx: AppContext,
   input: CreateSubscriptionInput,
+): Promise<CreateSubscriptionResult> {
+  if (input.idempotencyKey === undefined) {
+    return createWithId(ctx, input, newId(ID_PREFIX.subscription));
+  }
+  validateIdempotencyKey(input.idempotencyKey);
+  const { result, replayed } = await runIdempotent(ctx.db, {
+    scope: CREATE_SUBSCRIPTION_SCOPE,
+    key: input.idempotencyKey,
+    request: {
+      customerId: input.customerId,
+      planCode: input.planCode,
+      paymentMethodId: input.paymentMethodId,
+      start: input.start ?? null,
+      timeZone: input.timeZone ?? 'UTC',
+      billPastPeriods: input.billPastPeriods === true,
+      allowDuplicate: input.allowDuplicate === true,
+      trialEnd: input.trialEnd ?? null,
+    },
+    newRef: () => newId(ID_PREFIX.subscription),
+    execute: (ref) => createWithId(ctx, input, ref),
+    find: (ref) => findCreateResult(ctx, ref),
+    now: await ctx.time.now(),
+  });
+  return { ...result, replayed };
+}
+
+async function createWithId(
+  ctx: AppContext,
+  input: CreateSubscriptionInput,
+  subscriptionId: string,
 ): Promise<CreateSubscriptionResult> {
   const now = await ctx.time.now();
   const timeZone = input.timeZone ?? 'UTC';
@@ -72,7 +122,6 @@ export async function createSubscription(
   }
   const plan = await getLatestActivePlan(ctx.db, input.planCode);
 
-  const subscriptionId = newId(ID_PREFIX.subscription);
   const interval = plan.interval;
   if (input.trialEnd !== undefined && input.trialEnd.getTime() <= start.getTime()) {
     throw new ValidationError(
@@ -91,8 +140,40 @@ export async function createSubscription(
   const anchor = trialEnd ?? start;
   const schedule = { anchor, interval, intervalCount: plan.intervalCount, timeZone };
   const first = periodAt(schedule, 0);
+  const dueNow = now.getTime() >= first.end.getTime() ? periodContaining(schedule, now).index + 1 : 1;
+  // A start less than one period ago has one period due (the current one); each further
+  // period back is one more charge made at once.
+  if (dueNow > MAX_PAST_PERIODS_WITHOUT_CONSENT && input.billPastPeriods !== true) {
+    throw new ValidationError(
+      'start',
+      `at most ${MAX_PAST_PERIODS_WITHOUT_CONSENT} billing period in the past`,
+      `${anchor.toISOString()} is more than one billing period (${plan.intervalCount} ${interval}) before the engine's current time ${now.toISOString()}: ${dueNow} periods would be charged at once; give a later start, or pass billPastPeriods (--bill-past-periods) to bill them`,
+    );
+  }
 
   const invoiceId = await ctx.db.transaction(async (tx) => {
+    // The customer row lock serialises concurrent creates for one customer, so two retries
+    // of the same request cannot both pass the duplicate check.
+    await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, customer.id)).for('update');
+    if (input.allowDuplicate !== true) {
+      const [live] = await tx
+        .select({ id: subscriptions.id, status: subscriptions.status })
+        .from(subscriptions)
+        .innerJoin(plans, eq(plans.id, subscriptions.planId))
+        .where(
+          and(
+            eq(subscriptions.customerId, customer.id),
+            eq(plans.code, plan.code),
+            inArray(subscriptions.status, [...LIVE]),
+          ),
+        )
+        .limit(1);
+      if (live !== undefined) {
+        throw new ConflictError(
+          `customer ${customer.id} already has a live subscription ${live.id} (${live.status}) to plan ${plan.code}; pass allowDuplicate (--allow-duplicate) to create another, and use an idempotency key (--idempotency-key) to make retries safe`,
+        );
+      }
+    }
     await tx.insert(subscriptions).values({
       id: subscriptionId,
       customerId: customer.id,
@@ -176,6 +257,63 @@ export async function createSubscription(
     invoiceId,
     charge,
     redirectUrl: charge?.kind === 'attempted' ? (charge.redirectUrl ?? null) : null,
+    replayed: false,
+  };
+}
+
+/**
+ * What `createSubscription` returned for a subscription created earlier, as it stands now:
+ * its current status, its first invoice and that invoice's first (InitRecurring) attempt.
+ */
+async function findCreateResult(
+  ctx: AppContext,
+  subscriptionId: string,
+): Promise<CreateSubscriptionResult | undefined> {
+  const [sub] = await ctx.db
+    .select({ status: subscriptions.status, trialEnd: subscriptions.trialEnd })
+    .from(subscriptions)
+    .where(eq(subscriptions.id, subscriptionId));
+  if (sub === undefined) return undefined;
+  const result: CreateSubscriptionResult = {
+    subscriptionId,
+    status: sub.status,
+    invoiceId: null,
+    charge: null,
+    redirectUrl: null,
+    replayed: true,
+  };
+  if (sub.trialEnd !== null) return result;
+  const [invoice] = await ctx.db
+    .select({ id: invoices.id })
+    .from(invoices)
+    .where(and(eq(invoices.subscriptionId, subscriptionId), eq(invoices.periodIndex, 0)));
+  if (invoice === undefined) return result;
+  const [attempt] = await ctx.db
+    .select()
+    .from(chargeAttempts)
+    .where(eq(chargeAttempts.invoiceId, invoice.id))
+    .orderBy(asc(chargeAttempts.attemptNo))
+    .limit(1);
+  return {
+    ...result,
+    invoiceId: invoice.id,
+    charge:
+      attempt === undefined
+        ? null
+        : {
+            kind: 'attempted',
+            attemptId: attempt.id,
+            orderNo: attempt.orderNo,
+            tokenType: attempt.tokenType,
+            // A `started` attempt (its call may or may not have gone out) is, to the caller,
+            // an outcome not yet known; the reconciler settles it.
+            status: attempt.status === 'started' ? 'unknown' : attempt.status,
+            ...(attempt.orderInfo !== null ? { orderInfo: attempt.orderInfo } : {}),
+            ...(attempt.redirectUrl !== null ? { redirectUrl: attempt.redirectUrl } : {}),
+            renewalDue: false,
+            subscriptionId,
+          },
+    redirectUrl: attempt?.redirectUrl ?? null,
   };
 }
 

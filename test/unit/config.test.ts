@@ -21,6 +21,7 @@ describe('configuration from the environment', () => {
       ASIABILL_GATEWAY_NO: '12246002',
       ASIABILL_SIGN_KEY: 'k',
       BILLING_SERVER_IP: '198.51.100.20',
+      BILLING_PUBLIC_URL: 'https://billing.merchant.example',
     });
     expect(c.gateway).toMatchObject({
       kind: 'asiabill',

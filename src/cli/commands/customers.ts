@@ -15,6 +15,7 @@ interface CreateOptions extends JsonFlag {
   lastName: string;
   phone?: string;
   externalRef?: string;
+  idempotencyKey?: string;
 }
 
 export function register(program: Command, deps: CliDeps): void {
@@ -29,6 +30,7 @@ export function register(program: Command, deps: CliDeps): void {
     .requiredOption('--last-name <name>', 'last name (1-100 characters)')
     .option('--phone <phone>', 'phone number (at most 50 characters)')
     .option('--external-ref <ref>', 'your own unique id for this customer (at most 200 characters)')
+    .option('--idempotency-key <key>', 'retry-safe: the same key again prints the first customer and creates nothing')
     .action(async (opts: CreateOptions) => {
       const customer = await deps.withContext((ctx) =>
         createCustomer(ctx, {
@@ -37,6 +39,7 @@ export function register(program: Command, deps: CliDeps): void {
           lastName: opts.lastName,
           ...(opts.phone !== undefined ? { phone: opts.phone } : {}),
           ...(opts.externalRef !== undefined ? { externalRef: opts.externalRef } : {}),
+          ...(opts.idempotencyKey !== undefined ? { idempotencyKey: opts.idempotencyKey } : {}),
         }),
       );
       emit(deps.out, opts.json, customerJson(customer), () => formatKeyValue(customerDetails(customer)));

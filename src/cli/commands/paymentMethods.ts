@@ -21,6 +21,7 @@ interface AddOptions extends JsonFlag {
   postalCode?: string;
   state?: string;
   asiabillId?: string;
+  idempotencyKey?: string;
 }
 
 type AddRequest =
@@ -67,18 +68,22 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--postal-code <code>', 'billing address postal code')
     .option('--state <state>', 'billing address state or province')
     .option('--asiabill-id <pm>', 'an AsiaBill payment method id (pm_…) created by the browser SDK')
+    .option('--idempotency-key <key>', 'retry-safe: the same key again prints the first card and stores nothing')
     .action(async (opts: AddOptions) => {
       const request = readAddRequest(opts);
+      const key = opts.idempotencyKey !== undefined ? { idempotencyKey: opts.idempotencyKey } : {};
       const stored = await deps.withContext((ctx) =>
         request.form === 'card'
           ? addCardPaymentMethod(ctx, {
               customerId: opts.customer,
               ...request.card,
               ...(request.billing !== undefined ? { billing: request.billing } : {}),
+              ...key,
             })
           : registerPaymentMethod(ctx, {
               customerId: opts.customer,
               asiabillPaymentMethodId: request.asiabillPaymentMethodId,
+              ...key,
             }),
       );
       emit(deps.out, opts.json, paymentMethodJson(stored), () => formatKeyValue(paymentMethodDetails(stored)));

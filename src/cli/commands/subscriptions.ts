@@ -24,6 +24,9 @@ interface CreateOptions extends JsonFlag {
   timezone?: string;
   customerIp?: string;
   trialEnd?: string;
+  billPastPeriods?: boolean;
+  allowDuplicate?: boolean;
+  idempotencyKey?: string;
 }
 
 export function register(program: Command, deps: CliDeps): void {
@@ -45,6 +48,15 @@ export function register(program: Command, deps: CliDeps): void {
       '--trial-end <iso>',
       'trial until then (overrides the plan trial days); local to --timezone unless it has an offset',
     )
+    .option(
+      '--bill-past-periods',
+      'allow a --start more than one billing period ago: every period since then is invoiced and charged at once',
+    )
+    .option('--allow-duplicate', 'subscribe even if the customer already has a live subscription to this plan')
+    .option(
+      '--idempotency-key <key>',
+      'retry-safe: the same key again prints the first result and charges nothing (a different request with it is refused)',
+    )
     .action(async (opts: CreateOptions) => {
       const timeZone = validateTimeZone(opts.timezone ?? 'UTC', '--timezone');
       const start = opts.start === undefined ? undefined : parseAnchor(opts.start, timeZone, '--start');
@@ -58,6 +70,9 @@ export function register(program: Command, deps: CliDeps): void {
           timeZone,
           customerIp: opts.customerIp,
           trialEnd,
+          billPastPeriods: opts.billPastPeriods === true,
+          allowDuplicate: opts.allowDuplicate === true,
+          ...(opts.idempotencyKey !== undefined ? { idempotencyKey: opts.idempotencyKey } : {}),
         }),
       );
       const charge =
@@ -72,7 +87,14 @@ export function register(program: Command, deps: CliDeps): void {
       emit(
         deps.out,
         opts.json,
-        { id: r.subscriptionId, status: r.status, invoiceId: r.invoiceId, redirectUrl: r.redirectUrl, charge },
+        {
+          id: r.subscriptionId,
+          status: r.status,
+          invoiceId: r.invoiceId,
+          redirectUrl: r.redirectUrl,
+          charge,
+          replayed: r.replayed,
+        },
         () =>
           formatKeyValue([
             ['id', r.subscriptionId],
@@ -83,6 +105,9 @@ export function register(program: Command, deps: CliDeps): void {
               charge ? `${charge.tokenType} ${charge.status}${charge.orderInfo ? ` (${charge.orderInfo})` : ''}` : '-',
             ],
             ...(r.redirectUrl ? [['3-D Secure', `send the customer to ${r.redirectUrl}`] as [string, string]] : []),
+            ...(r.replayed
+              ? [['replayed', 'yes: this idempotency key was used before; nothing new was done'] as [string, string]]
+              : []),
           ]),
       );
     });

@@ -128,16 +128,16 @@ describe('billing customers', () => {
   const bad: Array<[string, string[], string]> = [
     ['a malformed email', ['--email', 'ann.example.com', '--first-name', 'A', '--last-name', 'B'], 'email'],
     ['an email with a space', ['--email', 'ann @example.com', '--first-name', 'A', '--last-name', 'B'], 'email'],
-    ['a blank first name', ['--email', 'a@example.com', '--first-name', ' ', '--last-name', 'B'], 'firstName'],
+    ['a blank first name', ['--email', 'a@example.com', '--first-name', ' ', '--last-name', 'B'], '--first-name'],
     [
       'a 101-character first name',
       ['--email', 'a@example.com', '--first-name', 'f'.repeat(101), '--last-name', 'B'],
-      'firstName',
+      '--first-name',
     ],
     [
       'a last name longer than AsiaBill accepts',
       ['--email', 'a@example.com', '--first-name', 'A', '--last-name', 'l'.repeat(51)],
-      'lastName',
+      '--last-name',
     ],
     [
       'a 51-character phone',
@@ -147,7 +147,7 @@ describe('billing customers', () => {
     [
       'a 201-character external ref',
       ['--email', 'a@example.com', '--first-name', 'A', '--last-name', 'B', '--external-ref', 'r'.repeat(201)],
-      'externalRef',
+      '--external-ref',
     ],
     [
       'a duplicate external ref',

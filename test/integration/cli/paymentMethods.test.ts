@@ -189,11 +189,11 @@ describe('billing payment-methods', () => {
     const before = await h.counts();
     expectBadInput(
       await h.run('payment-methods', 'add', '--customer', bob.id, '--asiabill-id', annsCard),
-      'asiabillPaymentMethodId',
+      '--asiabill-id',
     );
     expectBadInput(
       await h.run('payment-methods', 'add', '--customer', bob.id, '--asiabill-id', 'pm_1999999999999999999'),
-      'asiabillPaymentMethodId',
+      '--asiabill-id',
     );
     expect(await h.counts()).toEqual(before);
   });
@@ -225,15 +225,15 @@ describe('billing payment-methods', () => {
   };
 
   const bad: Array<[string, string[], string, string[]]> = [
-    ['a number failing Luhn', card({ '--card-number': '4242424242424241' }), 'cardNumber', ['4242424242424241']],
-    ['a 12-digit number', card({ '--card-number': '424242424242' }), 'cardNumber', ['424242424242']],
-    ['letters in the number', card({ '--card-number': '4242abcd42424242' }), 'cardNumber', ['4242abcd42424242']],
-    ['an expired card', card({ '--exp-month': '1', '--exp-year': '2020' }), 'expYear', [VISA]],
-    ['month 13', card({ '--exp-month': '13' }), 'expMonth', [VISA]],
-    ['a 2-digit year', card({ '--exp-year': '35' }), 'expYear', [VISA]],
-    ['a 2-digit CVC', card({ '--cvc': '98' }), 'cvc', [VISA, '98']],
-    ['a 5-digit CVC', card({ '--cvc': '98765' }), 'cvc', [VISA, '98765']],
-    ['a non-numeric CVC', card({ '--cvc': '9x7' }), 'cvc', [VISA, '9x7']],
+    ['a number failing Luhn', card({ '--card-number': '4242424242424241' }), '--card-number', ['4242424242424241']],
+    ['a 12-digit number', card({ '--card-number': '424242424242' }), '--card-number', ['424242424242']],
+    ['letters in the number', card({ '--card-number': '4242abcd42424242' }), '--card-number', ['4242abcd42424242']],
+    ['an expired card', card({ '--exp-month': '1', '--exp-year': '2020' }), '--exp-year', [VISA]],
+    ['month 13', card({ '--exp-month': '13' }), '--exp-month', [VISA]],
+    ['a 2-digit year', card({ '--exp-year': '35' }), '--exp-year', [VISA]],
+    ['a 2-digit CVC', card({ '--cvc': '98' }), '--cvc', [VISA, '98']],
+    ['a 5-digit CVC', card({ '--cvc': '98765' }), '--cvc', [VISA, '98765']],
+    ['a non-numeric CVC', card({ '--cvc': '9x7' }), '--cvc', [VISA, '9x7']],
     ['both forms', [...card(), '--asiabill-id', 'pm_123'], '--asiabill-id', [VISA]],
     ['neither form', [], '--card-number', []],
     ['a partial card (no --cvc)', card({ '--cvc': null }), '--cvc', [VISA]],
@@ -244,7 +244,7 @@ describe('billing payment-methods', () => {
       'state',
       [VISA],
     ],
-    ['a malformed pm id', ['--asiabill-id', 'pm_12-34'], 'asiabillPaymentMethodId', []],
+    ['a malformed pm id', ['--asiabill-id', 'pm_12-34'], '--asiabill-id', []],
   ];
 
   it.each(bad)(

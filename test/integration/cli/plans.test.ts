@@ -319,7 +319,7 @@ describe('billing plans', () => {
         '--interval-count',
         '0',
       ],
-      'intervalCount',
+      '--interval-count',
     ],
     [
       'interval count over the monthly maximum',
@@ -337,7 +337,7 @@ describe('billing plans', () => {
         '--interval-count',
         '61',
       ],
-      'intervalCount',
+      '--interval-count',
     ],
     [
       'interval count over the yearly maximum',
@@ -355,7 +355,7 @@ describe('billing plans', () => {
         '--interval-count',
         '6',
       ],
-      'intervalCount',
+      '--interval-count',
     ],
     [
       'trial too long',
@@ -373,7 +373,7 @@ describe('billing plans', () => {
         '--trial-days',
         '731',
       ],
-      'trialDays',
+      '--trial-days',
     ],
     [
       'negative trial',

@@ -23,6 +23,7 @@ describe('db migrate', () => {
       'customers',
       'events',
       'gateway_notifications',
+      'idempotency_keys',
       'invoices',
       'payment_methods',
       'plans',
