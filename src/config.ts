@@ -12,6 +12,8 @@ import { ValidationError } from './errors.ts';
  * because falling back to the sandbox in production would mean "no money collected".
  */
 const urlString = z.string().url();
+/** Long enough that guessing is hopeless (32 hex characters = 128 bits). */
+export const ADMIN_TOKEN_MIN_LENGTH = 32;
 const positiveInt = z.coerce.number().int().positive();
 
 const schema = z.object({
@@ -42,6 +44,13 @@ const schema = z.object({
   BILLING_SCAN_INTERVAL_MS: positiveInt.default(60_000),
   BILLING_SCAN_BATCH: positiveInt.default(500),
   BILLING_INCOMPLETE_EXPIRY_HOURS: positiveInt.default(23),
+  // The admin HTTP API's bearer token. Unset = the API, console and queue dashboard are off.
+  // At least 32 characters: it guards money movement, so it must not be guessable.
+  BILLING_ADMIN_TOKEN: z
+    .string()
+    .min(ADMIN_TOKEN_MIN_LENGTH, `at least ${ADMIN_TOKEN_MIN_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -75,6 +84,8 @@ export interface Config {
   scanIntervalMs: number;
   scanBatch: number;
   incompleteExpiryHours: number;
+  /** Bearer token of the admin HTTP API; undefined = the API is off. */
+  adminToken: string | undefined;
   logLevel: string;
 }
 
@@ -157,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scanIntervalMs: e.BILLING_SCAN_INTERVAL_MS,
     scanBatch: e.BILLING_SCAN_BATCH,
     incompleteExpiryHours: e.BILLING_INCOMPLETE_EXPIRY_HOURS,
+    adminToken: e.BILLING_ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -82,8 +82,16 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   let httpUrl: string | null = null;
 
   if (parts.http) {
-    http = buildHttpServer({ ctx, isReady: () => ready });
+    const adminToken = config.adminToken;
+    http = buildHttpServer({
+      ctx,
+      isReady: () => ready,
+      ...(adminToken !== undefined ? { admin: { token: adminToken, queues } } : {}),
+    });
     httpUrl = await http.listen({ port: config.httpPort, host: config.httpHost });
+    if (adminToken === undefined)
+      logger.info('admin API, console and queue dashboard off: BILLING_ADMIN_TOKEN is not set');
+    else logger.info({ api: `${httpUrl}/v1`, console: `${httpUrl}/console` }, 'admin API on');
     // With port 0 (tests, the demo) the callback URL is only known now; it must be right
     // before the first charge goes out, so the HTTP server starts before any worker.
     if (!config.publicUrl) ctx.config = { ...ctx.config, publicUrl: httpUrl };

@@ -203,6 +203,8 @@ export interface AsiabillGateway {
   createCustomer(input: CreateCustomerInput): Promise<Customer>;
   createPaymentMethod(input: CreatePaymentMethodInput): Promise<PaymentMethod>;
   getPaymentMethod(customerPaymentMethodId: string): Promise<PaymentMethod>;
+  /** A token for AsiaBill's browser SDK (card capture without card data on our servers). */
+  sessionToken?(): Promise<string>;
 }
 
 /** Typed gateway notification, parsed from a verified `{type, data}` body. */

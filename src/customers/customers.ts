@@ -3,6 +3,7 @@ import type { DbOrTx } from '../db/client.ts';
 import type { AppContext } from '../context.ts';
 import { customers } from '../db/schema.ts';
 import { isUniqueViolation } from '../db/pgErrors.ts';
+import { afterCursor } from '../db/paging.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
@@ -86,8 +87,18 @@ export async function createCustomer(deps: CustomerDeps, input: CustomerInput): 
   }
 }
 
-export async function listCustomers(db: DbOrTx): Promise<Customer[]> {
-  return db.select().from(customers).orderBy(asc(customers.createdAt), asc(customers.id));
+/** Oldest first; `limit`/`startingAfter` page through them (see db/paging.ts). */
+export async function listCustomers(
+  db: DbOrTx,
+  page: { limit?: number; startingAfter?: string | undefined } = {},
+): Promise<Customer[]> {
+  const after = await afterCursor(db, customers, customers, page.startingAfter);
+  return db
+    .select()
+    .from(customers)
+    .where(after)
+    .orderBy(asc(customers.createdAt), asc(customers.id))
+    .limit(page.limit ?? 100_000);
 }
 
 /**

@@ -4,6 +4,8 @@ import type { AppContext } from '../context.ts';
 import { applyNotification, type NotificationResult } from '../renewals/applyNotification.ts';
 import { verifyReturnQuery } from '../asiabill/returnUrl.ts';
 import { errorMessage } from '../errors.ts';
+import type { Queues } from '../queue/connection.ts';
+import { registerAdminSurface } from './admin.ts';
 
 /**
  * The engine's HTTP surface. JSON bodies are taken as raw text: AsiaBill signs the exact
@@ -13,6 +15,8 @@ import { errorMessage } from '../errors.ts';
 export interface HttpServerOptions {
   ctx: AppContext;
   isReady(): boolean;
+  /** The admin API, console and queue dashboard (http/admin.ts); only with BILLING_ADMIN_TOKEN. */
+  admin?: { token: string; queues: Queues | null };
 }
 
 export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
@@ -24,6 +28,8 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
       done(null, body);
     },
   );
+
+  if (opts.admin) registerAdminSurface(app, { ctx: opts.ctx, ...opts.admin });
 
   app.post('/webhooks/asiabill', async (req, reply) => {
     const rawBody = typeof req.body === 'string' ? req.body : '';

@@ -7,6 +7,7 @@ import {
   type SubscriptionStatus,
 } from '../billing/subscriptionStatus.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { afterCursor } from '../db/paging.ts';
 
 import type { AttemptRow, InvoiceRow, SubscriptionRow } from '../db/rows.ts';
 export type { AttemptRow, InvoiceRow, SubscriptionRow };
@@ -24,8 +25,9 @@ export function parseStatus(s: string, field = 'status'): SubscriptionStatus {
 
 export async function listSubscriptions(
   db: Db,
-  opts: { status?: string; customerId?: string; limit?: number } = {},
+  opts: { status?: string | undefined; customerId?: string | undefined; limit?: number; startingAfter?: string } = {},
 ): Promise<SubscriptionView[]> {
+  const after = await afterCursor(db, subscriptions, subscriptions, opts.startingAfter);
   const rows = await db
     .select({ s: subscriptions, planCode: plans.code, planVersion: plans.version })
     .from(subscriptions)
@@ -34,6 +36,7 @@ export async function listSubscriptions(
       and(
         opts.status ? eq(subscriptions.status, parseStatus(opts.status)) : undefined,
         opts.customerId ? eq(subscriptions.customerId, opts.customerId) : undefined,
+        after,
       ),
     )
     .orderBy(asc(subscriptions.createdAt), asc(subscriptions.id))

@@ -5,11 +5,12 @@ import { withJson, type JsonFlag } from '../options.ts';
 import { createSubscription } from '../../subscriptions/create.ts';
 import { cancelSubscription } from '../../subscriptions/cancel.ts';
 import { getSubscription, listSubscriptions, parseStatus } from '../../subscriptions/queries.ts';
-import { parseAnchor, validateTimeZone } from '../../billing/periods.ts';
+import { readSubscriptionTimes } from '../../subscriptions/request.ts';
 import {
   SUBSCRIPTION_COLUMNS,
   subscriptionDetailJson,
   subscriptionDetailLines,
+  subscriptionCreatedJson,
   subscriptionJson,
 } from '../views/subscription.ts';
 
@@ -35,8 +36,10 @@ export function register(program: Command, deps: CliDeps): void {
     )
     .option('--timezone <zone>', 'IANA time zone the periods are computed in (default UTC)')
     .action(async (opts: CreateOptions) => {
-      const timeZone = validateTimeZone(opts.timezone ?? 'UTC', '--timezone');
-      const start = opts.start === undefined ? undefined : parseAnchor(opts.start, timeZone, '--start');
+      const { timeZone, start } = readSubscriptionTimes(
+        { start: opts.start, timezone: opts.timezone },
+        { start: '--start', timezone: '--timezone' },
+      );
       const r = await deps.withContext((ctx) =>
         createSubscription(ctx, {
           customerId: opts.customer,
@@ -46,30 +49,19 @@ export function register(program: Command, deps: CliDeps): void {
           timeZone,
         }),
       );
-      const charge =
-        r.charge?.kind === 'attempted'
-          ? {
-              orderNo: r.charge.orderNo,
-              tokenType: r.charge.tokenType,
-              status: r.charge.status,
-              orderInfo: r.charge.orderInfo ?? null,
-            }
-          : null;
-      emit(
-        deps.out,
-        opts.json,
-        { id: r.subscriptionId, status: r.status, invoiceId: r.invoiceId, redirectUrl: r.redirectUrl, charge },
-        () =>
-          formatKeyValue([
-            ['id', r.subscriptionId],
-            ['status', r.status],
-            ['first invoice', r.invoiceId ?? '- (trialing: first charge at trial end)'],
-            [
-              'first charge',
-              charge ? `${charge.tokenType} ${charge.status}${charge.orderInfo ? ` (${charge.orderInfo})` : ''}` : '-',
-            ],
-            ...(r.redirectUrl ? [['3-D Secure', `send the customer to ${r.redirectUrl}`] as [string, string]] : []),
-          ]),
+      const created = subscriptionCreatedJson(r);
+      const charge = r.charge?.kind === 'attempted' ? r.charge : null;
+      emit(deps.out, opts.json, created, () =>
+        formatKeyValue([
+          ['id', r.subscriptionId],
+          ['status', r.status],
+          ['first invoice', r.invoiceId ?? '- (trialing: first charge at trial end)'],
+          [
+            'first charge',
+            charge ? `${charge.tokenType} ${charge.status}${charge.orderInfo ? ` (${charge.orderInfo})` : ''}` : '-',
+          ],
+          ...(r.redirectUrl ? [['3-D Secure', `send the customer to ${r.redirectUrl}`] as [string, string]] : []),
+        ]),
       );
     });
 

@@ -1,0 +1,16 @@
+/**
+ * AsiaBill's browser SDK (card tokenisation for merchants that are not PCI-certified): the
+ * merchant's page loads this script from the payment host, calls
+ * `AsiabillPay(sessionToken).elementInit(…)` and `confirmPaymentMethod(…)`, and gets a
+ * `customerPaymentMethodId` (pm_…) back; the card data goes from the browser to AsiaBill only.
+ * API.md §5 "Tokenise a card (non-PCI)"; script path from the PHP SDK's getJsScript().
+ */
+export const SDK_SCRIPT_PATH = '/static/v3/js/AsiabillPayment.min.js';
+
+/** How long AsiaBill says a session token is valid (API.md §5: 30 minutes). */
+export const SESSION_TOKEN_TTL_MS = 30 * 60 * 1000;
+
+/** `https://safepay.asiabill.com/V2022-03` → `https://safepay.asiabill.com/static/v3/js/AsiabillPayment.min.js`. */
+export function sdkScriptUrl(paymentUrl: string): string {
+  return new URL(SDK_SCRIPT_PATH, paymentUrl).toString();
+}
