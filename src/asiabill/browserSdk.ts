@@ -5,10 +5,9 @@
  * `customerPaymentMethodId` (pm_…) back; the card data goes from the browser to AsiaBill only.
  * API.md §5 "Tokenise a card (non-PCI)"; script path from the PHP SDK's getJsScript().
  */
-export const SDK_SCRIPT_PATH = '/static/v3/js/AsiabillPayment.min.js';
+import { SDK_SCRIPT_PATH } from './endpoints.ts';
 
-/** How long AsiaBill says a session token is valid (API.md §5: 30 minutes). */
-export const SESSION_TOKEN_TTL_MS = 30 * 60 * 1000;
+export { SDK_SCRIPT_PATH, SESSION_TOKEN_TTL_MS } from './endpoints.ts';
 
 /** `https://safepay.asiabill.com/V2022-03` → `https://safepay.asiabill.com/static/v3/js/AsiabillPayment.min.js`. */
 export function sdkScriptUrl(paymentUrl: string): string {
