@@ -52,8 +52,19 @@ function table(el, head, rows) {
     (rows.length ? rows.map((r) => '<tr>' + r.map((c, i) => '<td class="' + (head[i].n ? 'n' : '') + '">' + c + '</td>').join('') + '</tr>').join('')
       : '<tr><td colspan="' + head.length + '" class="muted">none</td></tr>');
 }
-function barChart(days) {
-  if (!days.length) return '<p class="muted">no charges yet</p>';
+function allDays(days) {
+  // Every calendar day from the first to the last one with charges, so gaps show as gaps.
+  const byDay = new Map(days.map((d) => [d.day, d]));
+  const out = [];
+  for (let t = Date.parse(days[0].day + 'T00:00:00Z'), end = Date.parse(days[days.length - 1].day + 'T00:00:00Z'); t <= end && out.length < 400; t += 86400000) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    out.push(byDay.get(day) ?? { day, succeeded: 0, failed: 0, other: 0 });
+  }
+  return out;
+}
+function barChart(sparse) {
+  if (!sparse.length) return '<p class="muted">no charges yet</p>';
+  const days = allDays(sparse);
   const W = 440, H = 150, pad = 22, max = Math.max(1, ...days.map((d) => d.succeeded + d.failed + d.other));
   const bw = (W - pad) / days.length;
   let s = '<svg id="chargesChart" width="' + W + '" height="' + (H + 18) + '" role="img" aria-label="charges per day">';
@@ -64,21 +75,23 @@ function barChart(days) {
       if (h > 0) s += '<rect x="' + (pad + i * bw) + '" y="' + y + '" width="' + Math.max(1, bw - 1) + '" height="' + h + '" fill="' + c + '"><title>' + esc(d.day + ' ' + k + ': ' + d[k]) + '</title></rect>';
     }
   });
+  s += '<line x1="' + pad + '" y1="' + H + '" x2="' + W + '" y2="' + H + '" stroke="#ccd"/>';
   s += '<text x="0" y="10">' + max + '</text><text x="' + pad + '" y="' + (H + 14) + '">' + esc(days[0].day) + '</text><text x="' + (W - 60) + '" y="' + (H + 14) + '">' + esc(days[days.length - 1].day) + '</text></svg>';
-  const tot = (k) => days.reduce((a, d) => a + d[k], 0);
+  const tot = (k) => sparse.reduce((a, d) => a + d[k], 0);
   return s + '<div class="legend"><span><i class="sw" style="background:#3ba272"></i>succeeded ' + tot('succeeded') + '</span><span><i class="sw" style="background:#d04a6e"></i>failed ' + tot('failed') + '</span><span><i class="sw" style="background:#c9ccd3"></i>other ' + tot('other') + '</span></div>';
 }
 function revenueChart(rows) {
   if (!rows.length) return '<p class="muted">no paid invoices yet</p>';
   const months = [...new Set(rows.map((r) => r.month))].sort();
   const currencies = [...new Set(rows.map((r) => r.currency))].sort();
-  const W = 900, H = 170, pad = 30, gw = (W - pad) / months.length, bw = Math.max(2, (gw - 6) / currencies.length);
+  const W = 900, H = 170, pad = 4, gw = (W - pad) / months.length, bw = Math.max(2, (gw - 6) / currencies.length);
   let s = '<svg id="revenueChart" width="' + W + '" height="' + (H + 18) + '" role="img" aria-label="revenue per month">';
   currencies.forEach((cur, ci) => {
     const mine = rows.filter((r) => r.currency === cur), max = Math.max(1, ...mine.map((r) => r.amount));
     for (const r of mine) {
       const h = (r.amount / max) * (H - 10), x = pad + months.indexOf(r.month) * gw + ci * bw;
       s += '<rect x="' + x + '" y="' + (H - h) + '" width="' + (bw - 1) + '" height="' + h + '" fill="' + COLORS[ci % COLORS.length] + '"><title>' + esc(r.month + ': ' + r.display) + '</title></rect>';
+      if (months.length <= 12) s += '<text x="' + (x + 2) + '" y="' + (H - h + 12) + '" style="fill:#fff">' + esc(r.display) + '</text>';
     }
   });
   months.forEach((m, i) => { if (months.length < 14 || i % 2 === 0) s += '<text x="' + (pad + i * gw) + '" y="' + (H + 14) + '">' + esc(m) + '</text>'; });
