@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEngine, type TestEngine } from '../../support/engine.ts';
 import { buildHttpServer } from '../../../src/http/server.ts';
+import { createLogger } from '../../../src/logger.ts';
 import { runCliIn } from '../cli/cliRun.ts';
 import { API_RESOURCES } from '../../../src/http/api/registry.ts';
 import { ADMIN_TOKEN, apiClient, tableCounts, type ApiClient } from './support.ts';
@@ -57,6 +58,27 @@ describe('admin HTTP API', () => {
       const basic = Buffer.from(`anyone:${ADMIN_TOKEN}`).toString('base64');
       const r = await fetch(`${base}/v1/customers`, { headers: { authorization: `Basic ${basic}` } });
       expect(r.status).toBe(200);
+    });
+
+    it('says at start that it is off when BILLING_ADMIN_TOKEN is not set', async () => {
+      const lines: string[] = [];
+      const logger = createLogger({ level: 'info', destination: { write: (l: string) => lines.push(l) } });
+      const off = await startTestEngine({
+        start: '2027-01-10T00:00:00Z',
+        parts: { scheduler: false, charge: false, sandbox: false },
+        logger,
+        overrides: { gateway: te.ctx.gateway },
+      });
+      try {
+        expect(lines.filter((l) => l.includes('admin API, console and queue dashboard off')).length).toBe(1);
+        const r = await fetch(`${off.engine.httpUrl}/v1/customers`, {
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
+        expect(r.status).toBe(404);
+      } finally {
+        await off.stop();
+      }
+      expect(lines.filter((l) => l.includes('admin API on')).length).toBe(0);
     });
 
     it('is off without BILLING_ADMIN_TOKEN: no /v1, console, dashboard or spec', async () => {
