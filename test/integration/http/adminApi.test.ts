@@ -463,7 +463,17 @@ describe('admin HTTP API', () => {
       const auth = { authorization: `Basic ${Buffer.from(`ops:${ADMIN_TOKEN}`).toString('base64')}` };
       const page = await fetch(`${base}/admin/queues`, { headers: auth });
       expect(page.status).toBe(200);
-      expect(await page.text()).toMatch(/<html/i);
+      const html = await page.text();
+      expect(html).toMatch(/<html/i);
+      // Its own scripts and styles are served from here too (no CDN), behind the same token.
+      const assets = [...html.matchAll(/(?:src|href)="([^"]+\.(?:js|css))"/g)].map((m) => m[1] ?? '');
+      expect(assets.length).toBeGreaterThan(0);
+      for (const asset of assets) {
+        expect(asset, asset).not.toMatch(/^(https?:)?\/\//);
+        const url = new URL(asset, `${base}/admin/queues/`).toString();
+        expect((await fetch(url, { headers: auth })).status, asset).toBe(200);
+        expect((await fetch(url)).status, asset).toBe(401);
+      }
       const queues = await fetch(`${base}/admin/queues/api/queues`, { headers: auth });
       expect(queues.status).toBe(200);
       const names = ((await queues.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
