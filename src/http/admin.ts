@@ -5,6 +5,7 @@ import { adminApiPlugin, API_PREFIX, requireToken } from './api/index.ts';
 import { API_RESOURCES } from './api/registry.ts';
 import { buildOpenApi } from './api/openapi.ts';
 import { pgIdempotencyStore, type IdempotencyStore } from './api/idempotency.ts';
+import { presentedToken, tokenMatches } from './api/auth.ts';
 import { DOCS_PAGE } from './pages/docs.ts';
 import { CONSOLE_PAGE } from './pages/console.ts';
 import { queueDashboardPlugin, QUEUE_DASHBOARD_PATH } from './queueDashboard.ts';
@@ -47,12 +48,21 @@ export function registerAdminSurface(app: FastifyInstance, opts: AdminSurfaceOpt
     resources: API_RESOURCES,
   });
 
-  // Browser pages: a Basic challenge makes a browser ask for the token (as the password).
+  // The console page holds no data (it reads /v1 with the token), so it is sent either way:
+  // 200 when the request carries the token (a header set by a proxy, or a Basic login), and
+  // otherwise 401 with the same page, whose token field then takes the token (sent as a
+  // Bearer header, kept in sessionStorage). No Basic challenge here: a dismissed browser
+  // prompt would leave an error page instead of the token field.
+  app.get(ADMIN_PATHS.console, async (req, reply) => {
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+    if (!tokenMatches(presentedToken(req.headers.authorization), opts.token))
+      reply.code(401).header('www-authenticate', 'Bearer realm="billing-admin"');
+    return reply.send(CONSOLE_PAGE);
+  });
+
+  // The queue dashboard: a Basic challenge makes a browser ask for the token (as the password).
   app.register(async (pages) => {
     pages.addHook('onRequest', requireToken(opts.token, 'Basic'));
-    pages.get(ADMIN_PATHS.console, async (_req, reply) =>
-      reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(CONSOLE_PAGE),
-    );
     if (opts.queues !== null) {
       await pages.register(queueDashboardPlugin, { queues: [opts.queues.charge, opts.queues.maintenance] });
     }

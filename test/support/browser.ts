@@ -15,9 +15,7 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(
-  opts: { httpCredentials?: { username: string; password: string } } = {},
-): Promise<Browser> {
+export async function launchChromium(opts: { extraHTTPHeaders?: Record<string, string> } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'billing-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
@@ -33,7 +31,7 @@ export async function launchChromium(
       '--disable-sync',
     ],
     viewport: { width: 1280, height: 1000 },
-    ...(opts.httpCredentials ? { httpCredentials: { ...opts.httpCredentials, send: 'always' as const } } : {}),
+    ...(opts.extraHTTPHeaders ? { extraHTTPHeaders: opts.extraHTTPHeaders } : {}),
   });
   return {
     context,

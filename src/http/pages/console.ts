@@ -4,9 +4,10 @@
  * subscriptions by status, charges per day, revenue per month per currency, invoices in
  * dunning with their next step, gateway refusals and the latest events.
  *
- * Auth: the page and its API calls are behind the admin token. A browser gets a login prompt
- * (any user name, the token as password; Basic auth over the same token), or the token can
- * be typed into the page, which then sends it as a Bearer header (kept in sessionStorage).
+ * Auth: the data is behind the admin token (the page itself holds none). Either every request
+ * carries the token in a header (a proxy, or a browser's Basic login with the token as the
+ * password), or it is typed into the page, which then sends it as a Bearer header (kept in
+ * sessionStorage for the tab).
  */
 export const CONSOLE_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Billing console</title>
@@ -24,7 +25,7 @@ td.n,th.n{text-align:right}.muted{color:#778}.err{color:#b3261e}.bar{height:10px
 svg text{font-size:10px;fill:#556}
 </style></head><body data-state="loading">
 <header><h1>Billing console</h1><span id="asof" class="muted"></span>
-<form id="tokenForm"><input id="token" type="password" placeholder="admin token (optional with browser login)" autocomplete="off"> <button>Use</button></form></header>
+<form id="tokenForm"><input id="token" type="password" placeholder="admin token" autocomplete="off"> <button>Use</button></form></header>
 <main>
 <div class="card"><h2>Subscriptions by status</h2><table id="subs"></table></div>
 <div class="card"><h2>Charges per day</h2><div id="charges"></div></div>
@@ -118,7 +119,13 @@ async function load() {
   document.getElementById('error').textContent = '';
   document.body.dataset.state = 'ready';
 }
-function run() { load().catch((e) => { document.getElementById('error').textContent = String(e.message || e); document.body.dataset.state = 'error'; }); }
+function run() {
+  load().catch((e) => {
+    const msg = String(e.message || e);
+    document.getElementById('error').textContent = /unauthorized/.test(msg) ? 'Enter the admin token (BILLING_ADMIN_TOKEN) above. ' + msg : msg;
+    document.body.dataset.state = /unauthorized/.test(msg) ? 'needs-token' : 'error';
+  });
+}
 document.getElementById('tokenForm').addEventListener('submit', (e) => { e.preventDefault(); sessionStorage.setItem('billingAdminToken', document.getElementById('token').value); run(); });
 run();
 </script></body></html>`;

@@ -30,17 +30,38 @@ describe('billing console in Chromium', () => {
     expect(late.status).toBe('active');
     te.engine.sandbox?.setKnobs({ failNextRequestsWith: 'L0001', failNextRequests: 1 });
     await te.advanceTo('2027-03-06T12:00:00Z');
-    browser = await launchChromium({ httpCredentials: { username: 'operator', password: ADMIN_TOKEN } });
+    // The token in a header on every request, as a reverse proxy in front of the engine would add it.
+    browser = await launchChromium({ extraHTTPHeaders: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await te?.stop();
   });
 
-  it('is refused without the token', async () => {
+  it('without the token: 401 and a page that holds no data, only a token field', async () => {
     const r = await fetch(`${te.engine.httpUrl}/console`);
     expect(r.status).toBe(401);
-    expect(r.headers.get('www-authenticate')).toMatch(/^Basic /);
+    expect(r.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    const html = await r.text();
+    expect(html).toContain('id="token"');
+    expect(html).not.toMatch(/(inv|sub|cust|evt)_[0-9a-z]{16}/);
+  });
+
+  it('takes the token typed into the page when the browser has no login', async () => {
+    const bare = await launchChromium();
+    try {
+      const page = await bare.context.newPage();
+      await page.goto(`${te.engine.httpUrl}/console`);
+      await page.waitForSelector('body[data-state="needs-token"]', { timeout: 20_000 });
+      expect(await page.textContent('#error')).toContain('Enter the admin token');
+      await page.fill('#token', ADMIN_TOKEN);
+      await page.click('#tokenForm button');
+      await page.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+      expect(await page.$$eval('#events tr', (trs) => trs.length)).toBeGreaterThan(5);
+      await page.close();
+    } finally {
+      await bare.close();
+    }
   });
 
   it('renders real data: states, charges, revenue chart, dunning, refusals and events', async () => {
