@@ -7,12 +7,17 @@
  *   POST /__sandbox/sdk/confirmPaymentMethod   {apikey: sessionToken, trnxDetail:{card, billingDetail, customerId}}
  *        what the SDK sends from the browser: creates the pm_… and answers
  *        {code:"0", data:{customerPaymentMethodId,…}} like the real SDK (API.md §5)
+ *   GET  /static/v3/js/AsiabillPayment.min.js
+ *        a stand-in for the SDK script at AsiaBill's path, for a merchant's own checkout page:
+ *        `AsiabillPay(sessionToken).elementInit(containerId)` draws the card fields and
+ *        `confirmPaymentMethod({apikey, trnxDetail})` resolves to `{data: {code, data}}`
+ *        (cross-origin: the merchant's page is on the merchant's origin)
  *
  * The card goes from the browser to the sandbox (AsiaBill's side) only; the merchant's server
  * gets the pm_…. The sandbox keeps no card number (Accounts stores brand and last four).
  */
 import type { FastifyInstance } from 'fastify';
-import { SESSION_TOKEN_TTL_MS } from '../asiabill/endpoints.ts';
+import { SDK_SCRIPT_PATH, SESSION_TOKEN_TTL_MS } from '../asiabill/endpoints.ts';
 import { AsiabillValidationError } from '../asiabill/errors.ts';
 import type { Accounts } from './accounts.ts';
 import { newSessionToken } from './ids.ts';
@@ -43,7 +48,21 @@ export interface CardFormDeps {
 export function registerCardForm(app: FastifyInstance, deps: CardFormDeps): void {
   app.get('/__sandbox/card-form', async (_req, reply) => reply.type('text/html; charset=utf-8').send(CARD_FORM_PAGE));
 
+  app.get(SDK_SCRIPT_PATH, async (_req, reply) =>
+    reply.type('application/javascript; charset=utf-8').header('access-control-allow-origin', '*').send(SDK_SCRIPT),
+  );
+  // The SDK posts JSON from the merchant's origin: answer the CORS preflight.
+  app.options('/__sandbox/sdk/confirmPaymentMethod', async (_req, reply) =>
+    reply
+      .code(204)
+      .header('access-control-allow-origin', '*')
+      .header('access-control-allow-methods', 'POST')
+      .header('access-control-allow-headers', 'content-type')
+      .send(),
+  );
+
   app.post('/__sandbox/sdk/confirmPaymentMethod', async (req, reply) => {
+    reply.header('access-control-allow-origin', '*');
     let body: { apikey?: unknown; trnxDetail?: unknown };
     try {
       body = JSON.parse(typeof req.body === 'string' ? req.body : '{}') as typeof body;
@@ -102,3 +121,36 @@ document.getElementById('f').addEventListener('submit', async (e) => {
   for (const id of ['cardNumber', 'cvc']) document.getElementById(id).value = '';
 });
 </script></body></html>`;
+
+/** The stand-in SDK script. Card fields live in the page only until they are posted to the sandbox. */
+const SDK_SCRIPT = `(function () {
+  var origin = new URL(document.currentScript.src).origin;
+  var FIELDS = [['cardNo', 'Card number', 'cc-number'], ['cardExpireMonth', 'MM', 'cc-exp-month'], ['cardExpireYear', 'YYYY', 'cc-exp-year'], ['cardSecurityCode', 'CVC', 'cc-csc']];
+  window.AsiabillPay = function (sessionToken) {
+    var root = null;
+    return {
+      elementInit: function (containerId) {
+        root = document.getElementById(containerId);
+        root.innerHTML = FIELDS.map(function (f) {
+          return '<input data-asiabill="' + f[0] + '" placeholder="' + f[1] + '" autocomplete="' + f[2] + '">';
+        }).join(' ');
+        return Promise.resolve({ data: { code: '0' } });
+      },
+      confirmPaymentMethod: function (opts) {
+        var card = {};
+        FIELDS.forEach(function (f) { card[f[0]] = root.querySelector('[data-asiabill="' + f[0] + '"]').value.replace(/[\\s-]/g, ''); });
+        card.cardExpireMonth = card.cardExpireMonth.padStart(2, '0');
+        var trnxDetail = Object.assign({}, opts.trnxDetail, { card: card });
+        return fetch(origin + '/__sandbox/sdk/confirmPaymentMethod', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ apikey: opts.apikey || sessionToken, trnxDetail: trnxDetail }),
+        }).then(function (r) { return r.json(); }).then(function (body) {
+          root.querySelectorAll('input').forEach(function (i) { i.value = ''; });
+          return { data: body };
+        });
+      },
+    };
+  };
+})();
+`;

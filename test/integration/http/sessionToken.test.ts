@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startTestEngine, makePlan, CARDS, type TestEngine } from '../../support/engine.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { launchChromium, type Browser } from '../../support/browser.ts';
@@ -113,6 +115,79 @@ describe('cards without card data: session token + browser card form', () => {
       ).toEqual([]);
     }
     expect(rowsSearched).toBeGreaterThan(5);
+  });
+
+  it("a merchant's own checkout page loads the SDK from the payment host; the merchant's server never sees the card", async () => {
+    const customer = await api.post<{ id: string }>('/v1/customers', {
+      email: 'shop@example.com',
+      firstName: 'Shop',
+      lastName: 'Page',
+    });
+    const token = await api.post<{
+      sessionToken: string;
+      sdkScriptUrl: string;
+      customer: { asiabillCustomerId: string };
+    }>('/v1/session-token', { customerId: customer.json.id });
+    expect(token.json.sdkScriptUrl.startsWith(te.engine.sandbox?.url ?? '-')).toBe(true);
+    // The merchant's web server: one checkout page; it records everything it is sent.
+    const received: string[] = [];
+    const page = `<!doctype html><div id="card"></div><button id="pay">Pay</button><pre id="out"></pre>
+<script src="${token.json.sdkScriptUrl}"></script>
+<script>
+const pay = AsiabillPay(${JSON.stringify(token.json.sessionToken)});
+pay.elementInit('card');
+document.getElementById('pay').onclick = async () => {
+  const r = await pay.confirmPaymentMethod({ apikey: ${JSON.stringify(token.json.sessionToken)}, trnxDetail: {
+    customerId: ${JSON.stringify(token.json.customer.asiabillCustomerId)},
+    billingDetail: { address: { line1: 'Not provided', city: 'Not provided', country: 'HK' }, email: 'shop@example.com', firstName: 'Shop', lastName: 'Page', phone: '0000000000' } } });
+  const out = document.getElementById('out');
+  if (r.data.code === '0') out.textContent = out.dataset.pm = r.data.data.customerPaymentMethodId; else out.textContent = r.data.code + ' ' + r.data.message;
+};
+</script>`;
+    const merchant = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        received.push(`${req.method} ${req.url} ${JSON.stringify(req.headers)} ${body}`);
+        res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+      });
+    });
+    await new Promise<void>((ok) => merchant.listen(0, '127.0.0.1', ok));
+    const { port } = merchant.address() as AddressInfo;
+    try {
+      const tab = await browser.context.newPage();
+      const problems: string[] = [];
+      tab.on('pageerror', (e) => problems.push(e.message));
+      tab.on('console', (m) => problems.push(m.text()));
+      await tab.goto(`http://127.0.0.1:${port}/checkout`);
+      await tab.waitForSelector('[data-asiabill="cardNo"]', { timeout: 5000 }).catch(() => {
+        throw new Error(`SDK did not draw the card fields: ${problems.join('; ')}`);
+      });
+      await tab.fill('[data-asiabill="cardNo"]', CARD);
+      await tab.fill('[data-asiabill="cardExpireMonth"]', '7');
+      await tab.fill('[data-asiabill="cardExpireYear"]', '2033');
+      await tab.fill('[data-asiabill="cardSecurityCode"]', '123');
+      await tab.click('#pay');
+      await tab.waitForSelector('#out[data-pm]', { timeout: 10_000 }).catch(async () => {
+        throw new Error(`no pm_: ${problems.join('; ')} ${await tab.innerHTML('#out')}`);
+      });
+      const pm = (await tab.getAttribute('#out', 'data-pm')) ?? '';
+      await tab.close();
+      expect(pm).toMatch(/^pm_\d+$/);
+      const added = await api.post<{ last4: string }>(`/v1/customers/${customer.json.id}/payment-methods`, {
+        asiabillPaymentMethodId: pm,
+      });
+      expect(added.status).toBe(201);
+      expect(added.json.last4).toBe('4242');
+    } finally {
+      merchant.closeAllConnections();
+      await new Promise<void>((ok) => merchant.close(() => ok()));
+    }
+    expect(received.length).toBeGreaterThanOrEqual(1);
+    expect(received.filter((r) => r.includes(CARD))).toEqual([]);
+    expect(logLines.filter((l) => l.includes(CARD))).toEqual([]);
   });
 
   it('the card form refuses an unknown session token and creates nothing', async () => {
