@@ -8,3 +8,5 @@ CREATE TABLE "api_idempotency_keys" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"completed_at" timestamp with time zone
 );
+--> statement-breakpoint
+CREATE INDEX "api_idempotency_keys_completed_ix" ON "api_idempotency_keys" USING btree ("completed_at");

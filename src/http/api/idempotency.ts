@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { eq, isNull, and } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { apiIdempotencyKeys } from '../../db/schema.ts';
 
@@ -13,7 +13,8 @@ import { apiIdempotencyKeys } from '../../db/schema.ts';
  * still running (in progress) — so two concurrent requests can never both execute.
  * Every answer, errors included, is stored (as Stripe does): a retry gets what the first
  * request got. A process that dies mid-request leaves the key "in progress"; the client
- * checks what happened and retries with a new key (docs/api.md).
+ * checks what happened and retries with a new key (docs/api.md). Finished keys expire after
+ * IDEMPOTENCY_KEY_TTL_MS (real time, not the test clock: it is about client retries).
  */
 export interface StoredResponse {
   status: number;
@@ -37,6 +38,14 @@ export interface IdempotencyStore {
   begin(req: IdempotencyRequest): Promise<BeginResult>;
   complete(key: string, response: StoredResponse): Promise<void>;
 }
+
+/**
+ * How long a finished key replays its answer (Stripe's figure): long enough for any client's
+ * retry loop, short enough that the table stays small. Older keys are purged and may be reused.
+ */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3600 * 1000;
+/** Expired keys deleted per POST: bounded work on the request path, still faster than keys arrive. */
+const PURGE_BATCH = 100;
 
 /** Keys are the client's: printable ASCII, 1-255 characters (a UUID is the usual choice). */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -62,6 +71,11 @@ function canonicalJson(value: unknown): string {
 export function pgIdempotencyStore(db: DbOrTx): IdempotencyStore {
   return {
     async begin(req) {
+      // Expired keys first (this one included), so a key reused after its TTL starts afresh.
+      const expiredBefore = new Date(Date.now() - IDEMPOTENCY_KEY_TTL_MS);
+      await db.execute(
+        sql`delete from ${apiIdempotencyKeys} where ${apiIdempotencyKeys.key} in (select ${apiIdempotencyKeys.key} from ${apiIdempotencyKeys} where ${apiIdempotencyKeys.completedAt} < ${expiredBefore.toISOString()}::timestamptz limit ${PURGE_BATCH})`,
+      );
       const inserted = await db
         .insert(apiIdempotencyKeys)
         .values({ key: req.key, method: req.method, path: req.path, requestHash: req.fingerprint })

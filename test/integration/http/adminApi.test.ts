@@ -58,6 +58,7 @@ describe('admin HTTP API', () => {
       const basic = Buffer.from(`anyone:${ADMIN_TOKEN}`).toString('base64');
       const r = await fetch(`${base}/v1/customers`, { headers: { authorization: `Basic ${basic}` } });
       expect(r.status).toBe(200);
+      await r.arrayBuffer();
     });
 
     it('says at start that it is off when BILLING_ADMIN_TOKEN is not set', async () => {
@@ -75,6 +76,7 @@ describe('admin HTTP API', () => {
           headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
         });
         expect(r.status).toBe(404);
+        await r.arrayBuffer();
       } finally {
         await off.stop();
       }
@@ -166,6 +168,27 @@ describe('admin HTTP API', () => {
       // Once finished, the key replays the one answer.
       const later = await api.post('/v1/plans', body, { key: 'race-key' });
       expect(later.text).toBe(created[0]?.text);
+    });
+
+    it('forgets a finished key after 24 hours: the same key then runs as a new request', async () => {
+      const body = { email: 'ttl@example.com', firstName: 'T', lastName: 'Tl' };
+      const first = await api.post<{ id: string }>('/v1/customers', body, { key: 'ttl-key' });
+      expect(first.status).toBe(201);
+      expect((await api.post('/v1/customers', body, { key: 'ttl-key' })).text).toBe(first.text);
+      // 23 hours on: still replayed.
+      await te.ctx.db.execute(
+        `update api_idempotency_keys set completed_at = now() - interval '23 hours' where key = 'ttl-key'`,
+      );
+      expect((await api.post('/v1/customers', body, { key: 'ttl-key' })).text).toBe(first.text);
+      // 25 hours on: purged, and the request runs again (a second customer).
+      await te.ctx.db.execute(
+        `update api_idempotency_keys set completed_at = now() - interval '25 hours' where key = 'ttl-key'`,
+      );
+      const later = await api.post<{ id: string }>('/v1/customers', body, { key: 'ttl-key' });
+      expect(later.status).toBe(201);
+      expect(later.json.id).not.toBe(first.json.id);
+      const rows = await te.ctx.db.execute(`select id from customers where email = 'ttl@example.com'`);
+      expect(rows.rows.length).toBe(2);
     });
 
     it('stores an error answer too: a retry gets the same 400', async () => {
@@ -460,6 +483,7 @@ describe('admin HTTP API', () => {
       const none = await fetch(`${base}/admin/queues`);
       expect(none.status).toBe(401);
       expect(none.headers.get('www-authenticate')).toMatch(/^Basic /);
+      await none.arrayBuffer();
       const auth = { authorization: `Basic ${Buffer.from(`ops:${ADMIN_TOKEN}`).toString('base64')}` };
       const page = await fetch(`${base}/admin/queues`, { headers: auth });
       expect(page.status).toBe(200);
@@ -471,8 +495,14 @@ describe('admin HTTP API', () => {
       for (const asset of assets) {
         expect(asset, asset).not.toMatch(/^(https?:)?\/\//);
         const url = new URL(asset, `${base}/admin/queues/`).toString();
-        expect((await fetch(url, { headers: auth })).status, asset).toBe(200);
-        expect((await fetch(url)).status, asset).toBe(401);
+        // Bodies are read to the end: an unread response keeps its connection busy, and the
+        // engine's graceful close would wait for it.
+        const ok = await fetch(url, { headers: auth });
+        expect(ok.status, asset).toBe(200);
+        expect((await ok.arrayBuffer()).byteLength, asset).toBeGreaterThan(0);
+        const refused = await fetch(url);
+        expect(refused.status, asset).toBe(401);
+        await refused.arrayBuffer();
       }
       const queues = await fetch(`${base}/admin/queues/api/queues`, { headers: auth });
       expect(queues.status).toBe(200);
