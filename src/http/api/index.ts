@@ -13,7 +13,7 @@ import type { ApiDeps, ApiResource, ApiRoute } from './route.ts';
 export const API_PREFIX = '/v1';
 
 /** Field names that mean card data: refused outright, before anything (even a hash) is stored. */
-const CARD_FIELDS = ['cardNumber', 'cardNo', 'number', 'cvc', 'cvv', 'cardSecurityCode', 'securityCode'] as const;
+const CARD_FIELDS: readonly string[] = ['cardNumber', 'cardNo', 'cvc', 'cvv', 'cardSecurityCode', 'securityCode'];
 
 export interface AdminApiOptions {
   deps: ApiDeps;
@@ -151,9 +151,19 @@ function parseJsonBody(raw: unknown): unknown {
   }
 }
 
+/** The first card field anywhere in the body (nested objects too, e.g. `{ card: { cardNo } }`). */
+function cardField(value: unknown, depth = 0): string | undefined {
+  if (value === null || typeof value !== 'object' || depth > 4) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (CARD_FIELDS.includes(k)) return k;
+    const inner = cardField(v, depth + 1);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
+}
+
 function refuseCardData(body: unknown): void {
-  if (body === null || typeof body !== 'object') return;
-  const found = CARD_FIELDS.find((f) => f in body);
+  const found = cardField(body);
   if (found !== undefined)
     throw new ApiError(
       'validation_error',

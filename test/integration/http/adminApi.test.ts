@@ -387,6 +387,13 @@ describe('admin HTTP API', () => {
       expect(card.status).toBe(400);
       expect(card.json.error).toMatchObject({ code: 'validation_error', field: 'cardNumber' });
       expect(card.text).not.toContain('4242424242424242');
+      const nested = await api.post<ErrorJson>('/v1/customers', {
+        email: 'n@example.com',
+        firstName: 'N',
+        lastName: 'N',
+        card: { cardNo: '4242424242424242' },
+      });
+      expect(nested.json.error).toMatchObject({ code: 'validation_error', field: 'cardNo' });
       // Refused before the idempotency record: not even a hash of the card is stored.
       expect(await tableCounts(te.ctx.db)).toEqual(before);
     });
