@@ -10,8 +10,26 @@ import type { ApiResource, ApiRoute } from './route.ts';
  */
 type Json = Record<string, unknown>;
 
-const toSchema = (s: z.ZodType): Json =>
-  z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Json;
+function toSchema(s: z.ZodType): Json {
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(s, {
+    target: 'draft-2020-12',
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Json;
+  return withoutSafeIntegerBounds(schema) as Json;
+}
+
+/** zod's `.int()` states ±2^53-1 as bounds; that is JSON's integer range, not a rule worth showing. */
+function withoutSafeIntegerBounds(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutSafeIntegerBounds);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Json = {};
+  for (const [k, x] of Object.entries(v)) {
+    if ((k === 'minimum' || k === 'maximum') && Math.abs(Number(x)) === Number.MAX_SAFE_INTEGER) continue;
+    out[k] = withoutSafeIntegerBounds(x);
+  }
+  return out;
+}
 
 const ERROR_SCHEMA: Json = {
   type: 'object',

@@ -17,7 +17,7 @@ pre{background:#f3f4f6;padding:8px;border-radius:4px;overflow:auto}table{border-
 .muted{color:#667}
 </style></head><body>
 <header><h1>asiabill-billing admin API</h1><div id="info" class="muted"></div></header>
-<main><p id="intro"></p><div id="ops">Loading /openapi.json…</div></main>
+<main><p id="intro"></p><p class="muted">* required. Errors: <code>{ "error": { "code", "message", "field" } }</code>; codes at the end.</p><div id="ops">Loading /openapi.json…</div></main>
 <script>
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
 fetch('/openapi.json').then((r) => r.json()).then((doc) => {
@@ -37,7 +37,15 @@ fetch('/openapi.json').then((r) => r.json()).then((doc) => {
         for (const p of op.parameters) html += '<tr><td><code>' + esc(p.name) + (p.required ? '*' : '') + '</code></td><td>' + esc(p.in) + '</td><td><code>' + esc(JSON.stringify(p.schema)) + '</code></td><td class="muted">' + esc(p.description) + '</td></tr>';
         html += '</table>';
       }
-      if (op.requestBody) html += '<div>body:</div><pre>' + esc(JSON.stringify(op.requestBody.content['application/json'].schema, null, 2)) + '</pre>';
+      if (op.requestBody) {
+        const b = op.requestBody.content['application/json'].schema, req = new Set(b.required || []);
+        html += '<table><tr><th>body field</th><th>type</th><th></th></tr>';
+        for (const [name, p] of Object.entries(b.properties || {})) {
+          const { description, ...rest } = p;
+          html += '<tr><td><code>' + esc(name) + (req.has(name) ? '*' : '') + '</code></td><td><code>' + esc(JSON.stringify(rest)) + '</code></td><td class="muted">' + esc(description) + '</td></tr>';
+        }
+        html += '</table>';
+      }
       html += '</div>';
     }
     html += '</section>';
