@@ -1,3 +1,14 @@
+CREATE TABLE "api_idempotency_keys" (
+	"key" text PRIMARY KEY NOT NULL,
+	"method" text NOT NULL,
+	"path" text NOT NULL,
+	"request_hash" text NOT NULL,
+	"response_status" integer,
+	"response_body" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"completed_at" timestamp with time zone
+);
+--> statement-breakpoint
 CREATE TABLE "coupons" (
 	"id" text PRIMARY KEY NOT NULL,
 	"code" text NOT NULL,
@@ -123,6 +134,7 @@ ALTER TABLE "refunds" ADD CONSTRAINT "refunds_attempt_id_charge_attempts_id_fk" 
 ALTER TABLE "webhook_attempts" ADD CONSTRAINT "webhook_attempts_delivery_id_webhook_deliveries_id_fk" FOREIGN KEY ("delivery_id") REFERENCES "public"."webhook_deliveries"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_endpoint_id_webhook_endpoints_id_fk" FOREIGN KEY ("endpoint_id") REFERENCES "public"."webhook_endpoints"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "api_idempotency_keys_completed_ix" ON "api_idempotency_keys" USING btree ("completed_at");--> statement-breakpoint
 CREATE INDEX "refunds_invoice_ix" ON "refunds" USING btree ("invoice_id");--> statement-breakpoint
 CREATE INDEX "refunds_attempt_ix" ON "refunds" USING btree ("attempt_id");--> statement-breakpoint
 CREATE INDEX "refunds_open_ix" ON "refunds" USING btree ("status","last_sent_at") WHERE "refunds"."status" in ('requested','pending');--> statement-breakpoint

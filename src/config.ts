@@ -15,6 +15,8 @@ import { isAsiabillProductionUrl } from './asiabill/endpoints.ts';
  * because falling back to the sandbox in production would mean "no money collected".
  */
 const urlString = z.string().url();
+/** Long enough that guessing is hopeless (32 hex characters = 128 bits). */
+export const ADMIN_TOKEN_MIN_LENGTH = 32;
 const positiveInt = z.coerce.number().int().positive();
 
 const schema = z.object({
@@ -71,6 +73,13 @@ const schema = z.object({
     .max(20, 'must be 1..20 (Visa allows at most 20 reattempts per card in 30 days)')
     .default(15),
   BILLING_TRIAL_WILL_END_HOURS: positiveInt.default(72),
+  // The admin HTTP API's bearer token. Unset = the API, console and queue dashboard are off.
+  // At least 32 characters: it guards money movement, so it must not be guessable.
+  BILLING_ADMIN_TOKEN: z
+    .string()
+    .min(ADMIN_TOKEN_MIN_LENGTH, `at least ${ADMIN_TOKEN_MIN_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -112,6 +121,8 @@ export interface Config {
   visaRetryCap: number;
   /** How long before a trial ends `subscription.trial_will_end` is recorded. */
   trialWillEndHours: number;
+  /** Bearer token of the admin HTTP API; undefined = the API is off. */
+  adminToken: string | undefined;
   logLevel: string;
 }
 
@@ -216,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     visaRetryCap: e.BILLING_VISA_RETRY_CAP,
     trialWillEndHours: e.BILLING_TRIAL_WILL_END_HOURS,
+    adminToken: e.BILLING_ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
   };
 }

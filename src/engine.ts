@@ -108,11 +108,32 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   const timers: NodeJS.Timeout[] = [];
   let ready = false;
   let http: FastifyInstance | null = null;
+  let adminQueues: Queues | null = null;
   let httpUrl: string | null = null;
 
   if (parts.http) {
-    http = buildHttpServer({ ctx, isReady: () => ready, probe });
+    // The admin surface (API, console, queue dashboard) registers its routes before listen(),
+    // so it gets queue handles of its own, opened now — only when the admin API is on, so an
+    // engine waiting for Redis without it logs nothing but its one readiness line per retry.
+    const adminToken = config.adminToken;
+    if (adminToken !== undefined) {
+      adminQueues = openQueues(config.redisUrl, config.queuePrefix);
+      for (const q of [adminQueues.charge, adminQueues.maintenance, adminQueues.reconcile]) {
+        q.on('error', (err) => logger.debug({ queue: q.name, err: errorMessage(err) }, 'admin queue connection error'));
+      }
+    }
+    http = buildHttpServer({
+      ctx,
+      isReady: () => ready,
+      probe,
+      ...(adminToken !== undefined && adminQueues !== null
+        ? { admin: { token: adminToken, queues: adminQueues } }
+        : {}),
+    });
     httpUrl = await http.listen({ port: config.httpPort, host: config.httpHost });
+    if (adminToken === undefined)
+      logger.info('admin API, console and queue dashboard off: BILLING_ADMIN_TOKEN is not set');
+    else logger.info({ api: `${httpUrl}/v1`, console: `${httpUrl}/console` }, 'admin API on');
     // With port 0 (tests, the demo) the callback URL is only known now; it must be right
     // before the first charge goes out, so the HTTP server starts before any worker.
     if (!config.publicUrl) ctx.config = { ...ctx.config, publicUrl: httpUrl };
@@ -124,6 +145,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     await waitForDependencies(probe, logger, { signal: opts.signal });
   } catch (err) {
     if (http) await http.close();
+    if (adminQueues) await adminQueues.close();
     if (sandbox) await sandbox.close();
     await probe.close();
     await database.close();
@@ -264,6 +286,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
         await Promise.all([...workers.map((w) => w.close()), webhooks?.close()]);
         if (http) await http.close();
         await queues.close();
+        if (adminQueues) await adminQueues.close();
         if (sandbox) await sandbox.close();
         await probe.close();
         await database.close();

@@ -75,3 +75,11 @@ export function fillPath(path: string, params: Readonly<Record<string, string>>)
     return encodeURIComponent(value);
   });
 }
+
+/**
+ * AsiaBill's browser SDK (card capture for merchants that are not PCI-certified): loaded from
+ * the payment host at this path (PHP SDK getJsScript()); its sessionToken is valid 30 minutes
+ * (API.md §5). See browserSdk.ts.
+ */
+export const SDK_SCRIPT_PATH = '/static/v3/js/AsiabillPayment.min.js';
+export const SESSION_TOKEN_TTL_MS = 30 * 60 * 1000;

@@ -214,6 +214,8 @@ export interface AsiabillGateway {
   updateCustomer(customerId: string, fields: UpdateCustomerInput): Promise<Customer>;
   deleteCustomer(customerId: string): Promise<void>;
   detachPaymentMethod(customerPaymentMethodId: string): Promise<void>;
+  /** A token for AsiaBill's browser SDK (card capture without card data on our servers). */
+  sessionToken?(): Promise<string>;
 }
 
 /** Typed gateway notification, parsed from a verified `{type, data}` body. */

@@ -115,7 +115,7 @@ export async function listCustomers(
   db: DbOrTx,
   opts: PageQuery & { includeDeleted?: boolean } = {},
 ): Promise<Customer[]> {
-  const after = await afterRow(db, customers, customers, opts.startingAfter);
+  const after = await afterRow(db, customers, customers, opts.startingAfter, opts.cursorField);
   return db
     .select()
     .from(customers)

@@ -207,7 +207,7 @@ export async function listPaymentMethods(
   opts: PageQuery & { includeDetached?: boolean } = {},
 ): Promise<StoredPaymentMethod[]> {
   const customer = await getCustomer(db, customerId);
-  const after = await afterRow(db, paymentMethods, paymentMethods, opts.startingAfter);
+  const after = await afterRow(db, paymentMethods, paymentMethods, opts.startingAfter, opts.cursorField);
   return db
     .select()
     .from(paymentMethods)

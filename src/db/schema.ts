@@ -523,3 +523,25 @@ export const idempotencyKeys = pgTable(
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] })],
 );
+
+/**
+ * Admin API idempotency keys: the first response to a POST with an `Idempotency-Key`, replayed
+ * for a retry of the same request. A row is inserted before the work runs (response_status
+ * null = in progress), so two concurrent requests with one key cannot both execute.
+ */
+export const apiIdempotencyKeys = pgTable(
+  'api_idempotency_keys',
+  {
+    key: text('key').primaryKey(),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    /** sha256 of method, path and the canonical JSON body: the same key with another body is refused. */
+    requestHash: text('request_hash').notNull(),
+    responseStatus: integer('response_status'),
+    /** The exact JSON text sent the first time (text, not jsonb, so a replay is byte-identical). */
+    responseBody: text('response_body'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    completedAt: ts('completed_at'),
+  },
+  (t) => [index('api_idempotency_keys_completed_ix').on(t.completedAt)],
+);

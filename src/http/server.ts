@@ -7,6 +7,8 @@ import { logRequests, httpLoggingOptions, requestContext } from './requestLog.ts
 import { registerMetrics } from './metrics.ts';
 import type { DependencyProbe } from '../health/dependencies.ts';
 import { registerHealthRoutes } from './health.ts';
+import type { Queues } from '../queue/connection.ts';
+import { registerAdminSurface } from './admin.ts';
 
 /**
  * The engine's HTTP surface. JSON bodies are taken as raw text: AsiaBill signs the exact
@@ -18,6 +20,8 @@ export interface HttpServerOptions {
   isReady(): boolean;
   /** Postgres + Redis reachability for /readyz. */
   probe?: DependencyProbe;
+  /** The admin API, console and queue dashboard (http/admin.ts); only with BILLING_ADMIN_TOKEN. */
+  admin?: { token: string; queues: Queues | null };
 }
 
 export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
@@ -31,6 +35,8 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
       done(null, body);
     },
   );
+
+  if (opts.admin) registerAdminSurface(app, { ctx: opts.ctx, ...opts.admin });
 
   app.post('/webhooks/asiabill', async (req, reply) => {
     const rawBody = typeof req.body === 'string' ? req.body : '';

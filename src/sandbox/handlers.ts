@@ -7,7 +7,7 @@ import type { Refunds } from './refunds.ts';
 import type { KnobState } from './knobs.ts';
 import type { Holds } from './holds.ts';
 import type { SandboxStore } from './store.ts';
-import { newSessionToken } from './ids.ts';
+import type { SessionTokens } from './cardForm.ts';
 import { orderInfo, searchTransactions } from './transactions.ts';
 import type { ApiHandler, ApiRequest } from './reply.ts';
 
@@ -18,13 +18,14 @@ export interface HandlerDeps {
   store: SandboxStore;
   knobs: KnobState;
   holds: Holds;
+  sessionTokens: SessionTokens;
 }
 
 const param = (r: ApiRequest, name: string): string => r.params[name] ?? '';
 
 export function buildHandlers(d: HandlerDeps): Record<RouteName, ApiHandler> {
   return {
-    sessionToken: () => ({ data: { sessionToken: newSessionToken() } }),
+    sessionToken: (r) => ({ data: { sessionToken: d.sessionTokens.issue(r.now) } }),
     createCustomer: (r) => ({ data: d.accounts.createCustomer(r.body, r.now) }),
     listCustomers: (r) => ({ data: d.accounts.listCustomers(r.query) }),
     getCustomer: (r) => ({ data: d.accounts.getCustomer(param(r, 'customerId')) }),

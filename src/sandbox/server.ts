@@ -12,6 +12,7 @@ import { ReplayGuard } from './auth.ts';
 import { ChargeEngine } from './charges.ts';
 import { buildHandlers } from './handlers.ts';
 import { registerHelperRoutes } from './helperRoutes.ts';
+import { registerCardForm, SessionTokens } from './cardForm.ts';
 import { KnobState } from './knobs.ts';
 import { Holds } from './holds.ts';
 import { Notifier } from './notifier.ts';
@@ -41,6 +42,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const accounts = new Accounts(store);
   const refunds = new Refunds(store, notifier, knobs);
   const holds = new Holds();
+  const sessionTokens = new SessionTokens();
   let requests = 0;
 
   // No fastify request logging: URLs are harmless but we keep sandbox logs to what we choose.
@@ -55,12 +57,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     logger,
     knobs,
     guard: new ReplayGuard(),
-    handlers: buildHandlers({ accounts, charges, refunds, store, knobs, holds }),
+    handlers: buildHandlers({ accounts, charges, refunds, store, knobs, holds, sessionTokens }),
     onRequest: () => {
       requests++;
     },
   });
   registerHelperRoutes(app, { gatewayNo, signKey, store, charges, knobs });
+  registerCardForm(app, { accounts, sessionTokens });
 
   await app.listen({ port: opts.port ?? 0, host });
   const { port } = app.server.address() as AddressInfo;

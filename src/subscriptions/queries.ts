@@ -7,7 +7,7 @@ import {
   type SubscriptionStatus,
 } from '../billing/subscriptionStatus.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
-import { afterRow, checkLimit } from '../db/paging.ts';
+import { afterRow, checkLimit, type PageQuery } from '../db/paging.ts';
 
 import type { AttemptRow, InvoiceRow, SubscriptionRow } from '../db/rows.ts';
 export type { AttemptRow, InvoiceRow, SubscriptionRow };
@@ -25,9 +25,9 @@ export function parseStatus(s: string, field = 'status'): SubscriptionStatus {
 
 export async function listSubscriptions(
   db: Db,
-  opts: { status?: string; customerId?: string; limit?: number; startingAfter?: string } = {},
+  opts: { status?: string; customerId?: string } & PageQuery = {},
 ): Promise<SubscriptionView[]> {
-  const after = await afterRow(db, subscriptions, subscriptions, opts.startingAfter);
+  const after = await afterRow(db, subscriptions, subscriptions, opts.startingAfter, opts.cursorField);
   const rows = await db
     .select({ s: subscriptions, planCode: plans.code, planVersion: plans.version })
     .from(subscriptions)

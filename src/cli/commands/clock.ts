@@ -1,14 +1,19 @@
 import type { Command } from 'commander';
-import { Duration, DateTime } from 'luxon';
 import type { CliDeps } from '../deps.ts';
 import { emit, formatKeyValue } from '../output.ts';
 import { parseOptionalInteger, withJson, type JsonFlag } from '../options.ts';
-import { ValidationError } from '../../errors.ts';
 import { readTestClock } from '../../testClock/store.ts';
 import { advanceTestClock } from '../../testClock/advance.ts';
-import { parseAnchor } from '../../billing/periods.ts';
 import { TerminalProgress } from '../progress.ts';
 import { progressBaseline, startProgressTicker } from '../../testClock/progress.ts';
+import {
+  advanceTarget,
+  parseDuration,
+  readAdvanceRequest,
+  requireTestClock as requireTestClockIn,
+} from '../../testClock/request.ts';
+
+export { parseDuration };
 
 interface AdvanceOptions extends JsonFlag {
   to?: string;
@@ -18,28 +23,10 @@ interface AdvanceOptions extends JsonFlag {
   timeout?: string;
 }
 
-export function parseDuration(text: string, field: string): Duration {
-  const d = Duration.fromISO(text);
-  if (!d.isValid || d.toMillis() <= 0)
-    throw new ValidationError(
-      field,
-      'positive ISO 8601 duration',
-      `"${text}" is not a positive ISO 8601 duration such as P1M, P7D or PT12H`,
-    );
-  return d;
-}
-
 export function register(program: Command, deps: CliDeps): void {
   const clock = program.command('clock').description('the test clock (BILLING_CLOCK=test): show it, move it forward');
 
-  const requireTestClock = () => {
-    if (deps.config().clock !== 'test')
-      throw new ValidationError(
-        'BILLING_CLOCK',
-        'must be "test"',
-        'the engine runs on the system clock; set BILLING_CLOCK=test to use a test clock',
-      );
-  };
+  const requireTestClock = () => requireTestClockIn(deps.config());
 
   withJson(clock.command('show'))
     .description('print the engine time')
@@ -65,25 +52,11 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--timeout <seconds>', 'with --wait: give up after this many seconds per step (default 120)')
     .action(async (opts: AdvanceOptions) => {
       requireTestClock();
-      if ((opts.to === undefined) === (opts.by === undefined))
-        throw new ValidationError('--to/--by', 'exactly one', 'give either --to ISO or --by ISO-DURATION');
-      const by = opts.by !== undefined ? parseDuration(opts.by, '--by') : undefined;
-      const to = opts.to !== undefined ? parseAnchor(opts.to, 'UTC', '--to') : undefined;
+      const request = readAdvanceRequest({ to: opts.to, by: opts.by }, { to: '--to', by: '--by', toOrBy: '--to/--by' });
       const stepMs = parseDuration(opts.step ?? 'P1D', '--step').toMillis();
       const timeoutS = parseOptionalInteger(opts.timeout, '--timeout', { min: 1, max: 86_400 }) ?? 120;
       const report = await deps.withContext(async (ctx) => {
-        const now = await readTestClock(ctx.db);
-        const target =
-          to ??
-          DateTime.fromJSDate(now, { zone: 'UTC' })
-            .plus(by ?? {})
-            .toJSDate();
-        if (target.getTime() < now.getTime())
-          throw new ValidationError(
-            '--to',
-            'not before the current test time',
-            `${target.toISOString()} is before ${now.toISOString()}; the test clock only moves forward`,
-          );
+        const target = advanceTarget(await readTestClock(ctx.db), request, '--to');
         // On a terminal, --wait shows where the engine is (quiet when stdout is piped).
         const progress = opts.wait === true ? TerminalProgress.on(deps.terminal) : null;
         const ticker = progress

@@ -7,11 +7,13 @@ import { createSubscription } from '../../subscriptions/create.ts';
 import { cancelSubscription } from '../../subscriptions/cancel.ts';
 import { updatePaymentMethod } from '../../subscriptions/updatePaymentMethod.ts';
 import { getSubscription, listSubscriptions, parseStatus } from '../../subscriptions/queries.ts';
-import { parseAnchor, validateTimeZone } from '../../billing/periods.ts';
+import { readSubscriptionTimes } from '../../subscriptions/request.ts';
+import { parseAnchor } from '../../billing/periods.ts';
 import {
   SUBSCRIPTION_COLUMNS,
   subscriptionDetailJson,
   subscriptionDetailLines,
+  subscriptionCreatedJson,
   subscriptionJson,
 } from '../views/subscription.ts';
 import { registerLifecycle } from './subscriptionLifecycle.ts';
@@ -58,8 +60,10 @@ export function register(program: Command, deps: CliDeps): void {
       'retry-safe: the same key again prints the first result and charges nothing (a different request with it is refused)',
     )
     .action(async (opts: CreateOptions) => {
-      const timeZone = validateTimeZone(opts.timezone ?? 'UTC', '--timezone');
-      const start = opts.start === undefined ? undefined : parseAnchor(opts.start, timeZone, '--start');
+      const { timeZone, start } = readSubscriptionTimes(
+        { start: opts.start, timezone: opts.timezone },
+        { start: '--start', timezone: '--timezone' },
+      );
       const trialEnd = opts.trialEnd === undefined ? undefined : parseAnchor(opts.trialEnd, timeZone, '--trial-end');
       const r = await deps.withContext((ctx) =>
         createSubscription(ctx, {
@@ -75,40 +79,22 @@ export function register(program: Command, deps: CliDeps): void {
           ...(opts.idempotencyKey !== undefined ? { idempotencyKey: opts.idempotencyKey } : {}),
         }),
       );
-      const charge =
-        r.charge?.kind === 'attempted'
-          ? {
-              orderNo: r.charge.orderNo,
-              tokenType: r.charge.tokenType,
-              status: r.charge.status,
-              orderInfo: r.charge.orderInfo ?? null,
-            }
-          : null;
-      emit(
-        deps.out,
-        opts.json,
-        {
-          id: r.subscriptionId,
-          status: r.status,
-          invoiceId: r.invoiceId,
-          redirectUrl: r.redirectUrl,
-          charge,
-          replayed: r.replayed,
-        },
-        () =>
-          formatKeyValue([
-            ['id', r.subscriptionId],
-            ['status', r.status],
-            ['first invoice', r.invoiceId ?? '- (trialing: first charge at trial end)'],
-            [
-              'first charge',
-              charge ? `${charge.tokenType} ${charge.status}${charge.orderInfo ? ` (${charge.orderInfo})` : ''}` : '-',
-            ],
-            ...(r.redirectUrl ? [['3-D Secure', `send the customer to ${r.redirectUrl}`] as [string, string]] : []),
-            ...(r.replayed
-              ? [['replayed', 'yes: this idempotency key was used before; nothing new was done'] as [string, string]]
-              : []),
-          ]),
+      const created = subscriptionCreatedJson(r);
+      const charge = r.charge?.kind === 'attempted' ? r.charge : null;
+      emit(deps.out, opts.json, created, () =>
+        formatKeyValue([
+          ['id', r.subscriptionId],
+          ['status', r.status],
+          ['first invoice', r.invoiceId ?? '- (trialing: first charge at trial end)'],
+          [
+            'first charge',
+            charge ? `${charge.tokenType} ${charge.status}${charge.orderInfo ? ` (${charge.orderInfo})` : ''}` : '-',
+          ],
+          ...(r.redirectUrl ? [['3-D Secure', `send the customer to ${r.redirectUrl}`] as [string, string]] : []),
+          ...(r.replayed
+            ? [['replayed', 'yes: this idempotency key was used before; nothing new was done'] as [string, string]]
+            : []),
+        ]),
       );
     });
 

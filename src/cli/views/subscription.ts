@@ -1,6 +1,7 @@
 import { formatMoney } from '../../money.ts';
 import { formatInZone } from '../../billing/periods.ts';
 import type { SubscriptionView, SubscriptionDetail } from '../../subscriptions/queries.ts';
+import type { CreateSubscriptionResult } from '../../subscriptions/create.ts';
 import { cell, formatKeyValue, formatTable, moneyJson, type Column, type JsonObject } from '../output.ts';
 import { describeInterval } from './plan.ts';
 
@@ -34,6 +35,27 @@ export function subscriptionJson(s: SubscriptionView): JsonObject {
     pausedAt: s.pausedAt?.toISOString() ?? null,
     resumeAt: s.resumeAt ? formatInZone(s.resumeAt, s.timeZone) : null,
     createdAt: s.createdAt.toISOString(),
+  };
+}
+
+/** The answer to "subscribe" (CLI --json and the admin API): the first charge's outcome included. */
+export function subscriptionCreatedJson(r: CreateSubscriptionResult): JsonObject {
+  const charge =
+    r.charge?.kind === 'attempted'
+      ? {
+          orderNo: r.charge.orderNo,
+          tokenType: r.charge.tokenType,
+          status: r.charge.status,
+          orderInfo: r.charge.orderInfo ?? null,
+        }
+      : null;
+  return {
+    id: r.subscriptionId,
+    status: r.status,
+    invoiceId: r.invoiceId,
+    redirectUrl: r.redirectUrl,
+    charge,
+    replayed: r.replayed ?? false,
   };
 }
 

@@ -18,6 +18,7 @@ describe('db migrate', () => {
       sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     );
     expect(rows.rows.map((r) => r.table_name)).toEqual([
+      'api_idempotency_keys',
       'charge_attempts',
       'coupons',
       'customers',

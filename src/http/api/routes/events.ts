@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { getEvent, listEvents } from '../../../events/read.ts';
+import { toPage } from '../../../db/paging.ts';
+import { idParam, pageQuery } from '../input.ts';
+import { defineRoute, type ApiResource } from '../route.ts';
+import { eventJson, listJson } from '../views.ts';
+
+export const eventsResource: ApiResource = {
+  name: 'events',
+  description: 'The outbox: every state change, written in the same transaction as the change.',
+  routes: [
+    defineRoute({
+      method: 'GET',
+      path: '/events',
+      operationId: 'listEvents',
+      summary: 'List events, newest first',
+      query: z.strictObject({
+        ...pageQuery,
+        type: z.string().optional().describe('only this type, e.g. invoice.paid'),
+        subject: z.string().optional().describe('only events about this object id (sub_…, inv_…)'),
+      }),
+      handler: async ({ query }, { ctx }) => {
+        const rows = await listEvents(ctx.db, {
+          type: query.type,
+          subjectId: query.subject,
+          limit: query.limit + 1,
+          ...(query.starting_after !== undefined ? { startingAfter: query.starting_after } : {}),
+        });
+        return listJson(toPage(rows, query.limit), eventJson);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/events/{id}',
+      operationId: 'getEvent',
+      summary: 'Show one event',
+      params: idParam('event id (evt_…)'),
+      handler: async ({ params }, { ctx }) => eventJson(await getEvent(ctx.db, params.id)),
+    }),
+  ],
+};

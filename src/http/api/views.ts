@@ -1,0 +1,64 @@
+import type { InvoiceRow } from '../../db/rows.ts';
+import type { InvoiceWithAttempts } from '../../invoices/queries.ts';
+import type { EventRow } from '../../events/read.ts';
+import type { Page } from '../../db/paging.ts';
+import { moneyJson, type JsonObject, type JsonValue } from '../../cli/output.ts';
+
+/** JSON of the resources only the API shows (the CLI's views are in src/cli/views). */
+export function invoiceJson(i: InvoiceRow): JsonObject {
+  return {
+    id: i.id,
+    subscriptionId: i.subscriptionId,
+    periodIndex: i.periodIndex,
+    periodStart: i.periodStart.toISOString(),
+    periodEnd: i.periodEnd.toISOString(),
+    amount: moneyJson({ amount: i.amount, currency: i.currency }),
+    status: i.status,
+    attemptCount: i.attemptCount,
+    nextAttemptAt: i.nextAttemptAt?.toISOString() ?? null,
+    paidAt: i.paidAt?.toISOString() ?? null,
+    createdAt: i.createdAt.toISOString(),
+  };
+}
+
+export function invoiceDetailJson(i: InvoiceWithAttempts): JsonObject {
+  return {
+    ...invoiceJson(i),
+    attempts: i.attempts.map((a) => ({
+      id: a.id,
+      attemptNo: a.attemptNo,
+      orderNo: a.orderNo,
+      tokenType: a.tokenType,
+      status: a.status,
+      tradeNo: a.tradeNo,
+      orderInfo: a.orderInfo,
+      declineCode: a.declineCode,
+      redirectUrl: a.redirectUrl,
+      requestTime: a.requestTime.toISOString(),
+      finishedAt: a.finishedAt?.toISOString() ?? null,
+    })),
+  };
+}
+
+/**
+ * An outbox event. `delivery` is what this branch knows: published or not (the merchant
+ * webhook delivery tables, when present, add per-endpoint state).
+ */
+export function eventJson(e: EventRow): JsonObject {
+  return {
+    id: e.id,
+    type: e.type,
+    subjectType: e.subjectType,
+    subjectId: e.subjectId,
+    sequence: e.seq,
+    data: e.data as JsonValue,
+    occurredAt: e.occurredAt.toISOString(),
+    recordedAt: e.recordedAt.toISOString(),
+    delivery: { publishedAt: e.publishedAt?.toISOString() ?? null },
+  };
+}
+
+/** Every list answer: `{ data, hasMore }`; the next page starts after the last id of `data`. */
+export function listJson<T>(page: Page<T>, view: (row: T) => JsonObject): JsonObject {
+  return { data: page.data.map(view), hasMore: page.hasMore };
+}
