@@ -94,6 +94,8 @@ export async function startWorld(opts: {
   mkdirSync(dir, { recursive: true });
   const logFile = join(dir, `${opts.name}-${process.pid}.log`);
   const log: WriteStream = createWriteStream(logFile);
+  // Every engine process (and every respawn) pipes into this one stream.
+  log.setMaxListeners(0);
   const processes = new Map<ChildProcess, PartKind>();
 
   const world: World = {

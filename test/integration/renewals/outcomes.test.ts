@@ -41,22 +41,34 @@ interface EndState {
 
 /**
  * What the rows must say after `reports` were applied in this order, from the rules as the
- * README states them: success wins whenever it arrives (money moved); otherwise the first
- * definite answer (failed / not_charged) stays; otherwise pending beats unknown beats started.
- * A renewal goes past_due on a decline (dunning) or on a pending 3-D Secure that arrived
- * before any definite answer; a not_charged never touches the subscription. A first charge
- * (incomplete) stays incomplete until paid.
+ * README and docs/dunning.md state them: success wins whenever it arrives (money moved);
+ * otherwise the first definite answer (failed / not_charged) stays — except that `not_charged`
+ * is only ever decided for an attempt still `started`/`unknown` (compare-and-set), so once
+ * `pending` (the gateway has the order) arrived, a later `not_charged` changes nothing;
+ * otherwise pending beats unknown beats started. A renewal goes past_due on a decline
+ * (dunning) or on a pending 3-D Secure that arrived before any definite answer; its invoice is
+ * `requires_action` while that 3-D Secure is what it waits on, and back to `open` (next dunning
+ * step) once it failed. A not_charged never touches the subscription. A first charge
+ * (incomplete) stays incomplete until paid, its invoice open.
  */
 function expectedEnd(kind: Kind, reports: Reported[]): EndState {
-  const firstDefinite = reports.find((r) => r === 'failed' || r === 'not_charged');
   if (reports.includes('succeeded')) return { attempt: 'succeeded', invoice: 'paid', subscription: 'active' };
-  const definiteAt = firstDefinite === undefined ? reports.length : reports.indexOf(firstDefinite);
-  const pendingBeforeDefinite = reports.slice(0, definiteAt).includes('pending');
+  // Reports that take effect, in order: not_charged after a pending is refused by the CAS.
+  const effective: Reported[] = [];
+  for (const r of reports) {
+    if (r === 'not_charged' && effective.includes('pending')) continue;
+    effective.push(r);
+  }
+  const firstDefinite = effective.find((r) => r === 'failed' || r === 'not_charged');
+  const definiteAt = firstDefinite === undefined ? effective.length : effective.indexOf(firstDefinite);
+  const pendingBeforeDefinite = effective.slice(0, definiteAt).includes('pending');
   const attempt =
-    firstDefinite ?? (reports.includes('pending') ? 'pending' : reports.includes('unknown') ? 'unknown' : 'started');
+    firstDefinite ??
+    (effective.includes('pending') ? 'pending' : effective.includes('unknown') ? 'unknown' : 'started');
   if (kind === 'first') return { attempt, invoice: 'open', subscription: 'incomplete' };
   const pastDue = firstDefinite === 'failed' || pendingBeforeDefinite;
-  return { attempt, invoice: 'open', subscription: pastDue ? 'past_due' : 'active' };
+  const invoice = attempt === 'pending' ? 'requires_action' : 'open';
+  return { attempt, invoice, subscription: pastDue ? 'past_due' : 'active' };
 }
 
 describe('applyOutcome (real, on Postgres) converges for any order of reports', () => {
@@ -192,7 +204,13 @@ describe('applyOutcome (real, on Postgres) converges for any order of reports', 
         ['succeeded', 'failed', 'pending'],
         { attempt: 'succeeded', invoice: 'paid', subscription: 'active' },
       ],
-      ['renewal', ['pending', 'unknown'], { attempt: 'pending', invoice: 'open', subscription: 'past_due' }],
+      ['renewal', ['pending', 'unknown'], { attempt: 'pending', invoice: 'requires_action', subscription: 'past_due' }],
+      // The reconciler's not_charged never overrides a pending the gateway reported (issue 8's race).
+      [
+        'renewal',
+        ['pending', 'not_charged'],
+        { attempt: 'pending', invoice: 'requires_action', subscription: 'past_due' },
+      ],
       [
         'renewal',
         ['unknown', 'not_charged', 'failed'],
