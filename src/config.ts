@@ -41,6 +41,7 @@ const schema = z.object({
   BILLING_JOB_LOCK_MS: positiveInt.default(30_000),
   BILLING_SCAN_INTERVAL_MS: positiveInt.default(60_000),
   BILLING_SCAN_BATCH: positiveInt.default(500),
+  BILLING_SCAN_MAX_QUEUED: positiveInt.default(10_000),
   BILLING_INCOMPLETE_EXPIRY_HOURS: positiveInt.default(23),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -74,6 +75,8 @@ export interface Config {
   jobLockMs: number;
   scanIntervalMs: number;
   scanBatch: number;
+  /** Look-ahead: the most charge jobs a scan lets wait in Redis (back-pressure; bounds Redis memory). */
+  scanMaxQueued: number;
   incompleteExpiryHours: number;
   logLevel: string;
 }
@@ -156,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobLockMs: e.BILLING_JOB_LOCK_MS,
     scanIntervalMs: e.BILLING_SCAN_INTERVAL_MS,
     scanBatch: e.BILLING_SCAN_BATCH,
+    scanMaxQueued: e.BILLING_SCAN_MAX_QUEUED,
     incompleteExpiryHours: e.BILLING_INCOMPLETE_EXPIRY_HOURS,
     logLevel: e.LOG_LEVEL,
   };

@@ -74,7 +74,13 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     ...opts.overrides,
   });
   const queues = openQueues(config.redisUrl, config.queuePrefix);
-  const deps: JobDeps = { ctx, enqueueCharge: (j) => queues.enqueueCharge(j) };
+  const deps: JobDeps = {
+    ctx,
+    enqueueCharge: (j) => queues.enqueueCharge(j),
+    enqueueCharges: (js) => queues.enqueueCharges(js),
+    queuedCharges: () => queues.queuedCharges(),
+    scheduleScan: (ms) => queues.scheduleScan(ms),
+  };
   const workers: Worker[] = [];
   const timers: NodeJS.Timeout[] = [];
   let ready = false;

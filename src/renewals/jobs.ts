@@ -2,7 +2,7 @@ import type { AppContext } from '../context.ts';
 import type { ChargeJob, MaintenanceJob } from '../queue/names.ts';
 import { chargeInvoice, type ChargeResult } from './charge.ts';
 import { renewSubscription } from './renew.ts';
-import { scanDueWork, type ScanReport } from './scan.ts';
+import { scanDueWork, SCAN_FOLLOW_UP_MS, type ScanReport } from './scan.ts';
 import { reconcileOpenAttempts, type ReconcileReport } from './reconcile.ts';
 
 /**
@@ -12,6 +12,10 @@ import { reconcileOpenAttempts, type ReconcileReport } from './reconcile.ts';
 export interface JobDeps {
   ctx: AppContext;
   enqueueCharge(job: ChargeJob): Promise<void>;
+  /** Bulk enqueue, the charge queue's size and a delayed scan: the scan's back-pressure (queue/connection.ts). */
+  enqueueCharges?(jobs: ChargeJob[]): Promise<void>;
+  queuedCharges?(): Promise<number>;
+  scheduleScan?(delayMs: number): Promise<void>;
 }
 
 export async function runChargeJob(deps: JobDeps, job: ChargeJob): Promise<ChargeResult> {
@@ -29,5 +33,19 @@ export async function runChargeJob(deps: JobDeps, job: ChargeJob): Promise<Charg
 export async function runMaintenanceJob(deps: JobDeps, job: MaintenanceJob): Promise<ScanReport | ReconcileReport> {
   if (job.kind === 'reconcile') return reconcileOpenAttempts(deps.ctx);
   const now = await deps.ctx.time.now();
-  return scanDueWork({ db: deps.ctx.db, enqueueCharge: deps.enqueueCharge, batchSize: deps.ctx.config.scanBatch }, now);
+  const report = await scanDueWork(
+    {
+      db: deps.ctx.db,
+      enqueueCharge: deps.enqueueCharge,
+      enqueueCharges: deps.enqueueCharges,
+      batchSize: deps.ctx.config.scanBatch,
+      queuedCharges: deps.queuedCharges,
+      maxQueued: deps.queuedCharges ? deps.ctx.config.scanMaxQueued : undefined,
+    },
+    now,
+  );
+  // The queue was full: the rest of the due work waits in Postgres; look again soon rather
+  // than at the next regular scan, so the workers never run dry during a month start.
+  if (report.more && deps.scheduleScan) await deps.scheduleScan(SCAN_FOLLOW_UP_MS);
+  return report;
 }

@@ -5,7 +5,7 @@ import { OPEN_ATTEMPT_STATUSES } from '../billing/attemptStatus.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { subscriptionTransition } from '../events/builders.ts';
 import type { ChargeJob } from '../queue/names.ts';
-import { renewSubscription } from './renew.ts';
+import { renewSubscriptionsBatch } from './renewBatch.ts';
 import { lockSubscription } from '../db/locks.ts';
 
 /**
@@ -14,12 +14,29 @@ import { lockSubscription } from '../db/locks.ts';
  * is due is found again here and (re-)enqueued under a job id derived from Postgres ids.
  *
  * Paging is keyset-based ((due_at, id) > cursor) so a scan over millions of rows never uses
- * OFFSET, and each batch is bounded so Redis only ever holds work that is due now.
+ * OFFSET; each page of due subscriptions is renewed in one transaction (renewBatch.ts) and its
+ * charges enqueued in one round trip (addBulk).
+ *
+ * Back-pressure: Redis holds only a bounded look-ahead of charge jobs. With `maxQueued` set,
+ * the scan enqueues only while the charge queue holds fewer jobs than that; the rest of the
+ * due work stays in Postgres (open invoices, due, no attempt) and the scan reports `more`, so
+ * a follow-up scan tops the queue up as the workers drain it. Redis memory then depends on
+ * maxQueued, not on how many renewals fall due at once.
  */
+
+/** How soon a scan that left due work behind (queue full) runs again: well under the time the workers need to drain half the look-ahead. */
+export const SCAN_FOLLOW_UP_MS = 1_000;
+
 export interface ScanDeps {
   db: Db;
   enqueueCharge(job: ChargeJob): Promise<void>;
+  /** Many jobs in one round trip (BullMQ addBulk); without it, enqueueCharge one by one. */
+  enqueueCharges?(jobs: ChargeJob[]): Promise<void>;
   batchSize: number;
+  /** Charge jobs waiting in the queue now (for back-pressure). Without it, nothing is held back. */
+  queuedCharges?(): Promise<number>;
+  /** The look-ahead: most charge jobs the scan lets wait in Redis. */
+  maxQueued?: number;
 }
 
 export interface ScanReport {
@@ -27,17 +44,42 @@ export interface ScanReport {
   ended: number;
   enqueued: number;
   expired: number;
+  /** Due invoices left in Postgres because the charge queue was full. */
+  deferred: number;
+  /** The queue was full: due work may remain, scan again soon. */
+  more: boolean;
 }
 
 export async function scanDueWork(deps: ScanDeps, now: Date): Promise<ScanReport> {
-  const report: ScanReport = { renewed: 0, ended: 0, enqueued: 0, expired: 0 };
-  await renewDueSubscriptions(deps, now, report);
-  await enqueueDueInvoices(deps, now, report);
+  const report: ScanReport = { renewed: 0, ended: 0, enqueued: 0, expired: 0, deferred: 0, more: false };
+  const gate = new QueueGate(deps);
+  await renewDueSubscriptions(deps, gate, now, report);
+  await enqueueDueInvoices(deps, gate, now, report);
   report.expired = await expireIncomplete(deps.db, now, deps.batchSize);
   return report;
 }
 
-async function renewDueSubscriptions(deps: ScanDeps, now: Date, report: ScanReport): Promise<void> {
+/** Decides how many of a page of charge jobs go to Redis now, from the queue's current size. */
+class QueueGate {
+  constructor(private readonly deps: ScanDeps) {}
+
+  get bounded(): boolean {
+    return this.deps.queuedCharges !== undefined && this.deps.maxQueued !== undefined;
+  }
+
+  async room(): Promise<number> {
+    if (!this.deps.queuedCharges || this.deps.maxQueued === undefined) return Number.POSITIVE_INFINITY;
+    return Math.max(0, this.deps.maxQueued - (await this.deps.queuedCharges()));
+  }
+
+  async push(jobs: ChargeJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    if (this.deps.enqueueCharges) await this.deps.enqueueCharges(jobs);
+    else for (const j of jobs) await this.deps.enqueueCharge(j);
+  }
+}
+
+async function renewDueSubscriptions(deps: ScanDeps, gate: QueueGate, now: Date, report: ScanReport): Promise<void> {
   let cursor: { at: Date; id: string } | null = null;
   for (;;) {
     const due: Array<{ id: string; at: Date | null }> = await deps.db
@@ -57,15 +99,22 @@ async function renewDueSubscriptions(deps: ScanDeps, now: Date, report: ScanRepo
       )
       .orderBy(asc(subscriptions.nextRenewalAt), asc(subscriptions.id))
       .limit(deps.batchSize);
-    for (const row of due) {
-      const r = await renewSubscription(deps.db, row.id, now);
-      if (r.kind === 'invoiced') {
-        report.renewed += 1;
-        await deps.enqueueCharge({ invoiceId: r.invoiceId, attemptNo: r.attemptNo });
-        report.enqueued += 1;
-      } else if (r.kind === 'ended') {
-        report.ended += 1;
-      }
+    const r = await renewSubscriptionsBatch(
+      deps.db,
+      due.map((d) => d.id),
+      now,
+    );
+    report.renewed += r.invoiced.length;
+    report.ended += r.ended;
+    const jobs = r.invoiced.map((i) => ({ invoiceId: i.invoiceId, attemptNo: i.attemptNo }));
+    // Invoices that do not fit stay due in Postgres; enqueueDueInvoices (now or in a later scan) sends them.
+    const room = jobs.length > 0 ? await gate.room() : 0;
+    const sendNow = jobs.slice(0, room);
+    await gate.push(sendNow);
+    report.enqueued += sendNow.length;
+    if (sendNow.length < jobs.length) {
+      report.deferred += jobs.length - sendNow.length;
+      report.more = true;
     }
     const last = due[due.length - 1];
     if (due.length < deps.batchSize || !last || !last.at) return;
@@ -73,10 +122,26 @@ async function renewDueSubscriptions(deps: ScanDeps, now: Date, report: ScanRepo
   }
 }
 
-/** Open invoices whose next attempt is due and that have no attempt in flight. */
-async function enqueueDueInvoices(deps: ScanDeps, now: Date, report: ScanReport): Promise<void> {
+/**
+ * Open invoices whose next attempt is due and that have no attempt in flight, in due order.
+ * Jobs already queued (the same job id) are no-ops in BullMQ. Under back-pressure the walk
+ * only starts when the queue is at most half full, and stops after maxQueued invoices: the
+ * first ones walked are mostly those already queued, so Redis holds at most about maxQueued
+ * jobs and each round adds at least half of that.
+ */
+async function enqueueDueInvoices(deps: ScanDeps, gate: QueueGate, now: Date, report: ScanReport): Promise<void> {
+  let budget = Number.POSITIVE_INFINITY;
+  if (gate.bounded && deps.maxQueued !== undefined) {
+    const room = await gate.room();
+    if (room < deps.maxQueued / 2) {
+      report.more = true;
+      return;
+    }
+    budget = deps.maxQueued;
+  }
   let cursor: { at: Date; id: string } | null = null;
   for (;;) {
+    const limit = Math.min(deps.batchSize, budget);
     const due: Array<{ id: string; at: Date | null; attemptCount: number }> = await deps.db
       .select({ id: invoices.id, at: invoices.nextAttemptAt, attemptCount: invoices.attemptCount })
       .from(invoices)
@@ -105,13 +170,17 @@ async function enqueueDueInvoices(deps: ScanDeps, now: Date, report: ScanReport)
         ),
       )
       .orderBy(asc(invoices.nextAttemptAt), asc(invoices.id))
-      .limit(deps.batchSize);
-    for (const row of due) {
-      await deps.enqueueCharge({ invoiceId: row.id, attemptNo: row.attemptCount + 1 });
-      report.enqueued += 1;
-    }
+      .limit(limit);
+    await gate.push(due.map((row) => ({ invoiceId: row.id, attemptNo: row.attemptCount + 1 })));
+    report.enqueued += due.length;
+    budget -= due.length;
     const last = due[due.length - 1];
-    if (due.length < deps.batchSize || !last || !last.at) return;
+    if (due.length < limit || !last || !last.at) return;
+    if (budget <= 0) {
+      // The look-ahead is full and there may be more due: a follow-up scan continues.
+      report.more = true;
+      return;
+    }
     cursor = { at: last.at, id: last.id };
   }
 }
