@@ -27,6 +27,9 @@ import { lockSubscription } from '../db/locks.ts';
 /** How soon a scan that left due work behind (queue full) runs again: well under the time the workers need to drain half the look-ahead. */
 export const SCAN_FOLLOW_UP_MS = 1_000;
 
+/** Pages of due subscriptions renewed at once: overlaps Postgres round trips with the scheduler's CPU; each holds one pooled connection (of 10). */
+export const SCAN_PARALLEL_PAGES = 4;
+
 export interface ScanDeps {
   db: Db;
   enqueueCharge(job: ChargeJob): Promise<void>;
@@ -80,8 +83,32 @@ class QueueGate {
 }
 
 async function renewDueSubscriptions(deps: ScanDeps, gate: QueueGate, now: Date, report: ScanReport): Promise<void> {
+  // Pages are selected one after another (the keyset cursor) but renewed concurrently; the
+  // enqueue step is serialised so that the look-ahead check and the push stay one step.
+  const inFlight = new Set<Promise<void>>();
+  let enqueueChain: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  const handle = async (ids: string[]): Promise<void> => {
+    const r = await renewSubscriptionsBatch(deps.db, ids, now);
+    report.renewed += r.invoiced.length;
+    report.ended += r.ended;
+    const jobs = r.invoiced.map((i) => ({ invoiceId: i.invoiceId, attemptNo: i.attemptNo }));
+    if (jobs.length === 0) return;
+    const step = enqueueChain.then(async () => {
+      // Invoices that do not fit stay due in Postgres; enqueueDueInvoices (now or in a later scan) sends them.
+      const sendNow = jobs.slice(0, await gate.room());
+      await gate.push(sendNow);
+      report.enqueued += sendNow.length;
+      if (sendNow.length < jobs.length) {
+        report.deferred += jobs.length - sendNow.length;
+        report.more = true;
+      }
+    });
+    enqueueChain = step.catch(() => {});
+    await step;
+  };
   let cursor: { at: Date; id: string } | null = null;
-  for (;;) {
+  while (failure === undefined) {
     const due: Array<{ id: string; at: Date | null }> = await deps.db
       .select({ id: subscriptions.id, at: subscriptions.nextRenewalAt })
       .from(subscriptions)
@@ -99,27 +126,21 @@ async function renewDueSubscriptions(deps: ScanDeps, gate: QueueGate, now: Date,
       )
       .orderBy(asc(subscriptions.nextRenewalAt), asc(subscriptions.id))
       .limit(deps.batchSize);
-    const r = await renewSubscriptionsBatch(
-      deps.db,
-      due.map((d) => d.id),
-      now,
-    );
-    report.renewed += r.invoiced.length;
-    report.ended += r.ended;
-    const jobs = r.invoiced.map((i) => ({ invoiceId: i.invoiceId, attemptNo: i.attemptNo }));
-    // Invoices that do not fit stay due in Postgres; enqueueDueInvoices (now or in a later scan) sends them.
-    const room = jobs.length > 0 ? await gate.room() : 0;
-    const sendNow = jobs.slice(0, room);
-    await gate.push(sendNow);
-    report.enqueued += sendNow.length;
-    if (sendNow.length < jobs.length) {
-      report.deferred += jobs.length - sendNow.length;
-      report.more = true;
+    if (due.length > 0) {
+      const task: Promise<void> = handle(due.map((d) => d.id))
+        .catch((err: unknown) => {
+          failure ??= err;
+        })
+        .finally(() => inFlight.delete(task));
+      inFlight.add(task);
+      if (inFlight.size >= SCAN_PARALLEL_PAGES) await Promise.race(inFlight);
     }
     const last = due[due.length - 1];
-    if (due.length < deps.batchSize || !last || !last.at) return;
+    if (due.length < deps.batchSize || !last || !last.at) break;
     cursor = { at: last.at, id: last.id };
   }
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
 }
 
 /**
