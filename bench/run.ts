@@ -4,7 +4,7 @@
  *   npm run bench                                   # throughput suite, N=10,000 (~5 min on 2 busy cores)
  *   npm run bench -- --n 100000                     # or BENCH_N=100000
  *   npm run bench -- --suite month-start            # 1,000,000 subscriptions, 100,000 due: the scheduler alone
- *   npm run bench -- --suite all --profile          # + node --cpu-prof of every engine process (bench/profiles/)
+ *   npm run bench -- --suite all --profile          # + node --cpu-prof of every engine process ($TMPDIR/asiabill-bench-profiles-*)
  *
  * Every process is separate, so each side's CPU is measured on its own (/proc/<pid>/stat):
  * the AsiaBill stub (bench/stub/server.ts), a private redis-server (falls back to REDIS_URL if
@@ -21,13 +21,14 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { migrateDatabase, dropDatabase } from '../src/db/migrate.ts';
 import { openQueues } from '../src/queue/connection.ts';
 import { SANDBOX_GATEWAY_NO, SANDBOX_SIGN_KEY } from '../src/config.ts';
 import { seedSubscriptions, makeDue, paidLatencies } from './lib/seed.ts';
-import { ROOT, startRedis, startStub, startInstrumented, statsOf, stop, nextMessage, type Proc } from './lib/procs.ts';
+import { startRedis, startStub, startInstrumented, statsOf, stop, nextMessage, type Proc } from './lib/procs.ts';
 import { CpuMeter, machineCpuMs, loadAverage } from './lib/proc.ts';
 import { table, fmt } from './lib/table.ts';
 import { runMonthStart } from './monthStart.ts';
@@ -52,6 +53,7 @@ const SUITE = args.suite ?? process.env.BENCH_SUITE ?? 'throughput';
 const WORKERS = (args.workers ?? process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
 const STEADY_S = Number(args['steady-seconds'] ?? process.env.BENCH_STEADY_SECONDS ?? 20);
 const PROFILE = args.profile === true || process.env.BENCH_PROFILE === '1';
+const PROFILE_ROOT = process.env.BENCH_PROFILE_DIR ?? join(tmpdir(), `asiabill-bench-profiles-${process.pid}`);
 const PG_BASE = process.env.BENCH_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432/';
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 
@@ -189,6 +191,7 @@ async function measure(
   await client.end();
   const d0 = sumStats(before);
   const d1 = sumStats(after);
+  if (process.env.BENCH_STATEMENT_DETAIL === '1') printStatements(before, after, n);
   return {
     n,
     ms,
@@ -208,6 +211,20 @@ async function measure(
     redisServer: (r1 - r0 - 2) / n,
     load,
   };
+}
+
+/** With BENCH_STATEMENT_DETAIL=1: every distinct statement the processes sent during the row, per renewal. */
+function printStatements(before: BenchStats[], after: BenchStats[], n: number): void {
+  const count = new Map<string, number>();
+  for (const s of after) for (const [k, v] of s.byStatement ?? []) count.set(k, (count.get(k) ?? 0) + v);
+  for (const s of before) for (const [k, v] of s.byStatement ?? []) count.set(k, (count.get(k) ?? 0) - v);
+  const rows = [...count.entries()].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+  console.log(
+    table(
+      ['statement (first 160 chars)', 'per renewal'],
+      rows.map(([k, v]) => [k.replace(/\|/g, '/'), fmt(v / n, 2)]),
+    ),
+  );
 }
 
 async function freshDb(env: Env): Promise<string> {
@@ -298,8 +315,11 @@ async function engineRow(
   const label = steadyRate
     ? `engine, steady ${fmt(steadyRate, 0)}/s, stub ${latencyMs} ms`
     : `engine ${workers}×${CONCURRENCY}, stub ${latencyMs} ms`;
-  const profDir = PROFILE ? join(ROOT, 'bench', 'profiles', label.replace(/[^A-Za-z0-9]+/g, '-')) : undefined;
-  if (profDir) mkdirSync(profDir, { recursive: true });
+  const profDir = PROFILE ? join(PROFILE_ROOT, label.replace(/[^A-Za-z0-9]+/g, '-')) : undefined;
+  if (profDir) {
+    mkdirSync(profDir, { recursive: true });
+    console.log(`  cpu profiles → ${profDir} (summarise: node --import tsx bench/profileSummary.ts ${profDir})`);
+  }
   const e = engineEnv(db, env.redisUrl, prefix, stub.url, {
     BILLING_SCAN_INTERVAL_MS: steadyRate ? '500' : '3600000',
   });

@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../db/client.ts';
+import { sql } from 'drizzle-orm';
 import { events } from '../db/schema.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
 
@@ -34,4 +35,18 @@ export async function recordEvent(tx: DbOrTx, e: NewEvent): Promise<string> {
 export async function recordEvents(tx: DbOrTx, list: readonly NewEvent[]): Promise<void> {
   if (list.length === 0) return;
   await tx.insert(events).values(list.map((e) => ({ id: newId(ID_PREFIX.event), ...e })));
+}
+
+/**
+ * Many events in one statement whose size does not grow with their number (arrays through
+ * unnest): the scan's batched renewals record hundreds at a time.
+ */
+export async function recordEventsBulk(tx: DbOrTx, list: readonly NewEvent[]): Promise<void> {
+  if (list.length === 0) return;
+  const col = <T>(f: (e: NewEvent) => T) => sql.param(list.map(f));
+  await tx.execute(sql`
+    insert into ${events} (id, type, subject_type, subject_id, data, occurred_at)
+    select * from unnest(${col(() => newId(ID_PREFIX.event))}::text[], ${col((e) => e.type)}::text[],
+      ${col((e) => e.subjectType)}::text[], ${col((e) => e.subjectId)}::text[],
+      ${col((e) => JSON.stringify(e.data))}::jsonb[], ${col((e) => e.occurredAt.toISOString())}::timestamptz[])`);
 }
