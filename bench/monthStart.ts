@@ -8,7 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import { startRedis, stop } from './lib/procs.ts';
 import { migrateDatabase, dropDatabase } from '../src/db/migrate.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { openQueues } from '../src/queue/connection.ts';
@@ -60,12 +61,14 @@ export async function runMonthStart(o: MonthStartOptions): Promise<void> {
       await o.admin.query(`create database "${name}" template "${template}"`);
       const copyS = (performance.now() - c0) / 1000;
       const url = o.dbUrl(name);
-      if (o.privateRedis) await o.redis.flushall();
-      await o.redis.config('RESETSTAT');
-      const mem0 = memField(await o.redis.info('memory'), 'used_memory');
+      // A fresh redis-server per variant: Redis 7.0 cannot reset used_memory_peak.
+      const own = o.privateRedis ? await startRedis() : null;
+      const redis = own ? new Redis(own.url, { maxRetriesPerRequest: 3 }) : o.redis;
+      const redisUrl = own?.url ?? o.redisUrl;
+      const mem0 = memField(await redis.info('memory'), 'used_memory');
       let memMax = mem0;
       const sampler = setInterval(() => {
-        o.redis.info('memory').then(
+        redis.info('memory').then(
           (i) => {
             memMax = Math.max(memMax, memField(i, 'used_memory'));
           },
@@ -74,7 +77,7 @@ export async function runMonthStart(o: MonthStartOptions): Promise<void> {
       }, 100);
       const database = openDatabase(url);
       const prefix = `benchms${rand()}`;
-      const queues = openQueues(o.redisUrl, prefix);
+      const queues = openQueues(redisUrl, prefix);
       const pgMeter = new CpuMeter();
       const load = loadAverage();
       const cpu0 = process.cpuUsage();
@@ -101,9 +104,13 @@ export async function runMonthStart(o: MonthStartOptions): Promise<void> {
       const secs = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const queued = await queues.queuedCharges();
-      const info = await o.redis.info('memory');
+      const info = await redis.info('memory');
       const peak = Math.max(memMax, memField(info, 'used_memory_peak'));
       await queues.close();
+      if (own) {
+        redis.disconnect();
+        await stop(own.proc);
+      }
       await database.close();
       await dropDatabase(url);
       const mb = (b: number) => fmt(b / 1024 / 1024, 1);
