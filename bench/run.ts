@@ -3,6 +3,7 @@
  *
  *   npm run bench                                   # throughput suite, N=10,000 (~5 min on 2 busy cores)
  *   npm run bench -- --n 100000                     # or BENCH_N=100000
+ *   npm run bench -- --workers 1,2 --latencies 0    # which charge-worker counts and stub latencies (ms)
  *   npm run bench -- --suite month-start            # 1,000,000 subscriptions, 100,000 due: the scheduler alone
  *   npm run bench -- --suite all --profile          # + node --cpu-prof of every engine process ($TMPDIR/asiabill-bench-profiles-*)
  *
@@ -40,6 +41,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string' },
     suite: { type: 'string' },
     workers: { type: 'string' },
+    latencies: { type: 'string' },
     profile: { type: 'boolean' },
     'steady-seconds': { type: 'string' },
     'month-total': { type: 'string' },
@@ -50,6 +52,7 @@ const { values: args } = parseArgs({
 const N = Number(args.n ?? process.env.BENCH_N ?? 10_000);
 const CONCURRENCY = Number(args.concurrency ?? process.env.BENCH_CONCURRENCY ?? 8);
 const SUITE = args.suite ?? process.env.BENCH_SUITE ?? 'throughput';
+const LATENCIES = (args.latencies ?? process.env.BENCH_LATENCIES ?? '0,50').split(',').map(Number);
 const WORKERS = (args.workers ?? process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
 const STEADY_S = Number(args['steady-seconds'] ?? process.env.BENCH_STEADY_SECONDS ?? 20);
 const PROFILE = args.profile === true || process.env.BENCH_PROFILE === '1';
@@ -450,7 +453,7 @@ async function main(): Promise<void> {
           `  ${r.label}: ${fmt(r.rate, 0)}/s, p99 ${fmt(r.p99, 0)} ms, engine CPU ${fmt(r.engineCpuMs, 2)} ms/renewal, ${fmt(r.pgStatements, 1)} statements/renewal`,
         );
       };
-      for (const latency of [0, 50]) {
+      for (const latency of LATENCIES) {
         const stub = await startStub(latency);
         try {
           log(await baselineRow(env, stub, latency));
