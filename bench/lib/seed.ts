@@ -56,18 +56,19 @@ export async function seedSubscriptions(
 
 /**
  * Makes parked subscriptions due: all at `at`, or spread evenly over `spreadMs` from `at`
- * (subscription g of n due at at + g/n·spreadMs) for a steady load. The anchor moves with the
+ * (subscription g of n due at at + g/n·spreadMs) for a steady load. Only subscriptions 1..limit
+ * become due; the rest stay parked. The anchor moves with the
  * due time so that period 1 starts exactly then.
  */
-export async function makeDue(client: pg.Client, at: Date, spreadMs = 0, n = 1): Promise<void> {
+export async function makeDue(client: pg.Client, at: Date, spreadMs = 0, n = 1, limit = n): Promise<void> {
   await client.query(
     `update subscriptions s set
        anchor = d.due - interval '1 day', current_period_start = d.due - interval '1 day',
        current_period_end = d.due, next_renewal_at = d.due
      from (select id, $1::timestamptz + (substr(id, 6)::int - 1) * ($2::float8 / $3::float8) * interval '1 millisecond' as due
-           from subscriptions where id like 'sub_b%') d
+           from subscriptions where id like 'sub_b%' and substr(id, 6)::int <= $4) d
      where s.id = d.id`,
-    [at.toISOString(), spreadMs, n],
+    [at.toISOString(), spreadMs, n, limit],
   );
 }
 
