@@ -60,6 +60,7 @@ const schema = z.object({
   BILLING_JOB_LOCK_MS: positiveInt.default(30_000),
   BILLING_SCAN_INTERVAL_MS: positiveInt.default(60_000),
   BILLING_SCAN_BATCH: positiveInt.default(500),
+  BILLING_SCAN_MAX_QUEUED: positiveInt.default(10_000),
   BILLING_INCOMPLETE_EXPIRY_HOURS: positiveInt.default(23),
   BILLING_WEBHOOK_SCAN_INTERVAL_MS: positiveInt.default(5_000),
   BILLING_WEBHOOK_RETRY_BASE_MS: positiveInt.default(60_000),
@@ -114,6 +115,8 @@ export interface Config {
   jobLockMs: number;
   scanIntervalMs: number;
   scanBatch: number;
+  /** Look-ahead: the most charge jobs a scan lets wait in Redis (back-pressure; bounds Redis memory). */
+  scanMaxQueued: number;
   incompleteExpiryHours: number;
   /** Merchant webhook delivery (src/events/deliveryPolicy.ts holds the fixed policy numbers). */
   webhooks: WebhookConfig;
@@ -218,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobLockMs: e.BILLING_JOB_LOCK_MS,
     scanIntervalMs: e.BILLING_SCAN_INTERVAL_MS,
     scanBatch: e.BILLING_SCAN_BATCH,
+    scanMaxQueued: e.BILLING_SCAN_MAX_QUEUED,
     incompleteExpiryHours: e.BILLING_INCOMPLETE_EXPIRY_HOURS,
     webhooks: {
       scanIntervalMs: e.BILLING_WEBHOOK_SCAN_INTERVAL_MS,

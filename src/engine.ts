@@ -167,7 +167,13 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   for (const q of [queues.charge, queues.maintenance, queues.reconcile]) {
     q.on('error', (err) => logger.warn({ queue: q.name, err: errorMessage(err) }, 'queue connection error'));
   }
-  const deps: JobDeps = { ctx, enqueueCharge: (j) => queues.enqueueCharge(j) };
+  const deps: JobDeps = {
+    ctx,
+    enqueueCharge: (j) => queues.enqueueCharge(j),
+    enqueueCharges: (js) => queues.enqueueCharges(js),
+    queuedCharges: () => queues.queuedCharges(),
+    scheduleScan: (ms) => queues.scheduleScan(ms),
+  };
   // Every log line a job writes carries its job id (pino child logger on the job's context).
   const jobDeps = (job: Job, queue: string): JobDeps => ({
     ...deps,

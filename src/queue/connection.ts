@@ -37,7 +37,13 @@ export interface Queues {
   maintenance: Queue<MaintenanceJob>;
   reconcile: Queue<ReconcileJob>;
   enqueueCharge(job: ChargeJob): Promise<void>;
+  /** Many charge jobs in one round trip (addBulk); existing job ids stay as they are. */
+  enqueueCharges(jobs: ChargeJob[]): Promise<void>;
+  /** Charge jobs held in Redis and not yet taken by a worker (waiting, delayed, prioritized). */
+  queuedCharges(): Promise<number>;
   triggerScan(): Promise<void>;
+  /** A scan `delayMs` from now; calls within the same second share one job. */
+  scheduleScan(delayMs: number): Promise<void>;
   triggerReconcile(): Promise<void>;
   close(): Promise<void>;
 }
@@ -62,6 +68,19 @@ export function openQueues(redisUrl: string, prefix: string): Queues {
     reconcile,
     async enqueueCharge(job) {
       await charge.add('charge', job, { jobId: chargeJobId(job.invoiceId, job.attemptNo) });
+    },
+    async enqueueCharges(jobs) {
+      if (jobs.length === 0) return;
+      await charge.addBulk(
+        jobs.map((job) => ({ name: 'charge', data: job, opts: { jobId: chargeJobId(job.invoiceId, job.attemptNo) } })),
+      );
+    },
+    async queuedCharges() {
+      return charge.count();
+    },
+    async scheduleScan(delayMs) {
+      const at = Math.ceil((Date.now() + delayMs) / 1000);
+      await maintenance.add('scan', { kind: 'scan' }, { jobId: `scan-at-${at}`, delay: delayMs });
     },
     async triggerScan() {
       seq += 1;

@@ -2,7 +2,7 @@ import type { AppContext } from '../context.ts';
 import type { ChargeJob, MaintenanceJob } from '../queue/names.ts';
 import { chargeInvoice, type ChargeResult } from './charge.ts';
 import { renewSubscription } from './renew.ts';
-import { scanDueWork, type ScanReport } from './scan.ts';
+import { scanDueWork, SCAN_FOLLOW_UP_MS, type ScanReport } from './scan.ts';
 import { reconcileOpenAttempts, type ReconcileReport } from './reconcile.ts';
 import { runDunningDeadlines } from '../dunning/deadlines.ts';
 import { followOpenRefunds } from '../refunds/refunds.ts';
@@ -14,6 +14,10 @@ import { followOpenRefunds } from '../refunds/refunds.ts';
 export interface JobDeps {
   ctx: AppContext;
   enqueueCharge(job: ChargeJob): Promise<void>;
+  /** Bulk enqueue, the charge queue's size and a delayed scan: the scan's back-pressure (queue/connection.ts). */
+  enqueueCharges?(jobs: ChargeJob[]): Promise<void>;
+  queuedCharges?(): Promise<number>;
+  scheduleScan?(delayMs: number): Promise<void>;
 }
 
 export async function runChargeJob(deps: JobDeps, job: ChargeJob): Promise<ChargeResult> {
@@ -43,13 +47,20 @@ export async function runMaintenanceJob(deps: JobDeps, job: MaintenanceJob): Pro
   const now = await deps.ctx.time.now();
   // Deadlines first, so a retry they schedule for now is enqueued by this same scan.
   await runDunningDeadlines(deps.ctx, now);
-  return scanDueWork(
+  const report = await scanDueWork(
     {
       db: deps.ctx.db,
       enqueueCharge: deps.enqueueCharge,
+      enqueueCharges: deps.enqueueCharges,
       batchSize: deps.ctx.config.scanBatch,
+      queuedCharges: deps.queuedCharges,
+      maxQueued: deps.queuedCharges ? deps.ctx.config.scanMaxQueued : undefined,
       trialWillEndMs: deps.ctx.config.trialWillEndHours * 3600 * 1000,
     },
     now,
   );
+  // The queue was full: the rest of the due work waits in Postgres; look again soon rather
+  // than at the next regular scan, so the workers never run dry during a month start.
+  if (report.more && deps.scheduleScan) await deps.scheduleScan(SCAN_FOLLOW_UP_MS);
+  return report;
 }

@@ -17,12 +17,32 @@ import { announceTrialsEnding, resumeDuePaused } from '../subscriptions/schedule
  * is due is found again here and (re-)enqueued under a job id derived from Postgres ids.
  *
  * Paging is keyset-based ((due_at, id) > cursor) so a scan over millions of rows never uses
- * OFFSET, and each batch is bounded so Redis only ever holds work that is due now.
+ * OFFSET; each due subscription is renewed in its own short transaction (renew.ts), up to
+ * SCAN_PARALLEL_PAGES pages at a time, and a page's charges are enqueued in one round trip (addBulk).
+ *
+ * Back-pressure: Redis holds only a bounded look-ahead of charge jobs. With `maxQueued` set,
+ * the scan enqueues only while the charge queue holds fewer jobs than that; the rest of the
+ * due work stays in Postgres (open invoices, due, no attempt) and the scan reports `more`, so
+ * a follow-up scan tops the queue up as the workers drain it. Redis memory then depends on
+ * maxQueued, not on how many renewals fall due at once.
  */
+
+/** How soon a scan that left due work behind (queue full) runs again: well under the time the workers need to drain half the look-ahead. */
+export const SCAN_FOLLOW_UP_MS = 1_000;
+
+/** Pages of due subscriptions renewed at once: overlaps Postgres round trips with the scheduler's CPU; each holds one pooled connection (of 10). */
+export const SCAN_PARALLEL_PAGES = 4;
+
 export interface ScanDeps {
   db: Db;
   enqueueCharge(job: ChargeJob): Promise<void>;
+  /** Many jobs in one round trip (BullMQ addBulk); without it, enqueueCharge one by one. */
+  enqueueCharges?(jobs: ChargeJob[]): Promise<void>;
   batchSize: number;
+  /** Charge jobs waiting in the queue now (for back-pressure). Without it, nothing is held back. */
+  queuedCharges?(): Promise<number>;
+  /** The look-ahead: most charge jobs the scan lets wait in Redis. */
+  maxQueued?: number;
   /** How long before a trial ends `subscription.trial_will_end` is recorded (0 = not announced). */
   trialWillEndMs?: number;
 }
@@ -34,22 +54,89 @@ export interface ScanReport {
   expired: number;
   resumed: number;
   trialsEnding: number;
+  /** Due invoices left in Postgres because the charge queue was full. */
+  deferred: number;
+  /** The queue was full: due work may remain, scan again soon. */
+  more: boolean;
 }
 
 export async function scanDueWork(deps: ScanDeps, now: Date): Promise<ScanReport> {
-  const report: ScanReport = { renewed: 0, ended: 0, enqueued: 0, expired: 0, resumed: 0, trialsEnding: 0 };
+  const report: ScanReport = {
+    renewed: 0,
+    ended: 0,
+    enqueued: 0,
+    expired: 0,
+    resumed: 0,
+    trialsEnding: 0,
+    deferred: 0,
+    more: false,
+  };
   // Lifecycle first: a resumed subscription's invoice is then enqueued by the pass below.
   report.resumed = await resumeDuePaused(deps.db, now, deps.batchSize);
   report.trialsEnding = await announceTrialsEnding(deps.db, now, deps.trialWillEndMs ?? 0, deps.batchSize);
-  await renewDueSubscriptions(deps, now, report);
-  await enqueueDueInvoices(deps, now, report);
+  const gate = new QueueGate(deps);
+  await renewDueSubscriptions(deps, gate, now, report);
+  await enqueueDueInvoices(deps, gate, now, report);
   report.expired = await expireIncomplete(deps.db, now, deps.batchSize);
   return report;
 }
 
-async function renewDueSubscriptions(deps: ScanDeps, now: Date, report: ScanReport): Promise<void> {
+/** Decides how many of a page of charge jobs go to Redis now, from the queue's current size. */
+class QueueGate {
+  constructor(private readonly deps: ScanDeps) {}
+
+  get bounded(): boolean {
+    return this.deps.queuedCharges !== undefined && this.deps.maxQueued !== undefined;
+  }
+
+  async room(): Promise<number> {
+    if (!this.deps.queuedCharges || this.deps.maxQueued === undefined) return Number.POSITIVE_INFINITY;
+    return Math.max(0, this.deps.maxQueued - (await this.deps.queuedCharges()));
+  }
+
+  async push(jobs: ChargeJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    if (this.deps.enqueueCharges) await this.deps.enqueueCharges(jobs);
+    else for (const j of jobs) await this.deps.enqueueCharge(j);
+  }
+}
+
+async function renewDueSubscriptions(deps: ScanDeps, gate: QueueGate, now: Date, report: ScanReport): Promise<void> {
+  // Pages are selected one after another (the keyset cursor) but renewed concurrently; the
+  // enqueue step is serialised so that the look-ahead check and the push stay one step.
+  const inFlight = new Set<Promise<void>>();
+  let enqueueChain: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  const handle = async (ids: string[]): Promise<void> => {
+    // One short transaction per subscription (renew.ts): the next invoice's amount comes from
+    // the subscription's plan, pending plan change, coupon and credit (subscriptions/nextCycle.ts),
+    // which a set-based batch would have to re-implement.
+    const jobs: ChargeJob[] = [];
+    for (const id of ids) {
+      const r = await renewSubscription(deps.db, id, now);
+      if (r.kind === 'invoiced') {
+        report.renewed += 1;
+        jobs.push({ invoiceId: r.invoiceId, attemptNo: r.attemptNo });
+      } else if (r.kind === 'ended') {
+        report.ended += 1;
+      }
+    }
+    if (jobs.length === 0) return;
+    const step = enqueueChain.then(async () => {
+      // Invoices that do not fit stay due in Postgres; enqueueDueInvoices (now or in a later scan) sends them.
+      const sendNow = jobs.slice(0, await gate.room());
+      await gate.push(sendNow);
+      report.enqueued += sendNow.length;
+      if (sendNow.length < jobs.length) {
+        report.deferred += jobs.length - sendNow.length;
+        report.more = true;
+      }
+    });
+    enqueueChain = step.catch(() => {});
+    await step;
+  };
   let cursor: { at: Date; id: string } | null = null;
-  for (;;) {
+  while (failure === undefined) {
     const due: Array<{ id: string; at: Date | null }> = await deps.db
       .select({ id: subscriptions.id, at: subscriptions.nextRenewalAt })
       .from(subscriptions)
@@ -67,26 +154,43 @@ async function renewDueSubscriptions(deps: ScanDeps, now: Date, report: ScanRepo
       )
       .orderBy(asc(subscriptions.nextRenewalAt), asc(subscriptions.id))
       .limit(deps.batchSize);
-    for (const row of due) {
-      const r = await renewSubscription(deps.db, row.id, now);
-      if (r.kind === 'invoiced') {
-        report.renewed += 1;
-        await deps.enqueueCharge({ invoiceId: r.invoiceId, attemptNo: r.attemptNo });
-        report.enqueued += 1;
-      } else if (r.kind === 'ended') {
-        report.ended += 1;
-      }
+    if (due.length > 0) {
+      const task: Promise<void> = handle(due.map((d) => d.id))
+        .catch((err: unknown) => {
+          failure ??= err;
+        })
+        .finally(() => inFlight.delete(task));
+      inFlight.add(task);
+      if (inFlight.size >= SCAN_PARALLEL_PAGES) await Promise.race(inFlight);
     }
     const last = due[due.length - 1];
-    if (due.length < deps.batchSize || !last || !last.at) return;
+    if (due.length < deps.batchSize || !last || !last.at) break;
     cursor = { at: last.at, id: last.id };
   }
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
 }
 
-/** Open invoices whose next attempt is due and that have no attempt in flight. */
-async function enqueueDueInvoices(deps: ScanDeps, now: Date, report: ScanReport): Promise<void> {
+/**
+ * Open invoices whose next attempt is due and that have no attempt in flight, in due order.
+ * Jobs already queued (the same job id) are no-ops in BullMQ. Under back-pressure the walk
+ * only starts when the queue is at most half full, and stops after maxQueued invoices: the
+ * first ones walked are mostly those already queued, so Redis holds at most about maxQueued
+ * jobs and each round adds at least half of that.
+ */
+async function enqueueDueInvoices(deps: ScanDeps, gate: QueueGate, now: Date, report: ScanReport): Promise<void> {
+  let budget = Number.POSITIVE_INFINITY;
+  if (gate.bounded && deps.maxQueued !== undefined) {
+    const room = await gate.room();
+    if (room < deps.maxQueued / 2) {
+      report.more = true;
+      return;
+    }
+    budget = deps.maxQueued;
+  }
   let cursor: { at: Date; id: string } | null = null;
   for (;;) {
+    const limit = Math.min(deps.batchSize, budget);
     const due: Array<{ id: string; at: Date | null; attemptCount: number }> = await deps.db
       .select({ id: invoices.id, at: invoices.nextAttemptAt, attemptCount: invoices.attemptCount })
       .from(invoices)
@@ -115,13 +219,17 @@ async function enqueueDueInvoices(deps: ScanDeps, now: Date, report: ScanReport)
         ),
       )
       .orderBy(asc(invoices.nextAttemptAt), asc(invoices.id))
-      .limit(deps.batchSize);
-    for (const row of due) {
-      await deps.enqueueCharge({ invoiceId: row.id, attemptNo: row.attemptCount + 1 });
-      report.enqueued += 1;
-    }
+      .limit(limit);
+    await gate.push(due.map((row) => ({ invoiceId: row.id, attemptNo: row.attemptCount + 1 })));
+    report.enqueued += due.length;
+    budget -= due.length;
     const last = due[due.length - 1];
-    if (due.length < deps.batchSize || !last || !last.at) return;
+    if (due.length < limit || !last || !last.at) return;
+    if (budget <= 0) {
+      // The look-ahead is full and there may be more due: a follow-up scan continues.
+      report.more = true;
+      return;
+    }
     cursor = { at: last.at, id: last.id };
   }
 }
