@@ -290,7 +290,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
         // Workers first: close() waits for active jobs, so an in-flight charge records its
         // outcome (or, if it cannot, leaves a `started` attempt for the reconciler).
         await Promise.all([...workers.map((w) => w.close()), webhooks?.close()]);
-        if (http) await http.close();
+        if (http) await closeHttp(http, logger);
         await queues.close();
         if (adminQueues) await adminQueues.close();
         if (sandbox) await sandbox.close();
@@ -300,4 +300,28 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
       return closing;
     },
   };
+}
+
+/** How long a closing engine lets HTTP requests in flight finish before cutting their connections. */
+export const HTTP_CLOSE_GRACE_MS = 5_000;
+
+/**
+ * fastify's close() waits for every open connection; one client that never reads its answer
+ * (or a keep-alive peer that stays) would hold the engine's shutdown forever. After the grace
+ * period the remaining connections are cut: a notification cut before its `success` is simply
+ * delivered again by AsiaBill, an admin API client gets a connection error and retries.
+ */
+async function closeHttp(http: FastifyInstance, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), HTTP_CLOSE_GRACE_MS);
+  });
+  const closing = http.close();
+  const first = await Promise.race([closing.then(() => 'closed' as const), graceOver]);
+  clearTimeout(timer);
+  if (first === 'timeout') {
+    logger.warn({ graceMs: HTTP_CLOSE_GRACE_MS }, 'HTTP connections still open at shutdown: closing them');
+    http.server.closeAllConnections();
+    await closing;
+  }
 }
