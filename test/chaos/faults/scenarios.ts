@@ -70,9 +70,10 @@ async function populate(world: World, n: number, rnd: () => number): Promise<voi
  * `not_charged` 12 minutes of wall time after its request-time; rather than sleep, the
  * settle step runs the reconciler with its decision clock moved past that window — exactly
  * what the real reconciler does 12 minutes later (the gateway calls are still signed with
- * real time).
+ * real time). It is only reached when the engine made no progress for `timeoutMs`, long after
+ * the last kill: no live process still holds such a request (the sandbox is on this machine).
  */
-async function advanceAndSettle(world: World, to: Date, timeoutMs = 90_000): Promise<number> {
+async function advanceAndSettle(world: World, to: Date, timeoutMs = 30_000): Promise<number> {
   let windowDecisions = 0;
   for (let tries = 0; ; tries++) {
     try {
@@ -179,12 +180,18 @@ export async function redisFaults(spec: ScaleSpec, seed: number): Promise<Row> {
   try {
     await populate(world, spec.subscriptions, rnd);
     await startEngineProcesses(world, 2);
-    // Jump to the first renewal without waiting, so charge jobs sit in Redis, then lose them.
+    // Hold the charge queue and jump to the first renewal, so charge jobs sit in Redis; then
+    // lose every key (the pause flag with them, so the workers carry on with what the scan re-derives).
+    await world.queues.charge.pause();
     const first = new Date(Date.parse(START) + 31 * DAY);
     await advanceTestClock(world.ctx.db, world.queues, { to: first, wait: false, stepMs: DAY, timeoutMs: 10_000 });
-    await sleep(300);
-    const queued = await world.queues.charge.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-    const inRedis = Object.values(queued).reduce((a, b) => a + b, 0);
+    const queuedBy = Date.now() + 20_000;
+    let inRedis = 0;
+    while (Date.now() < queuedBy) {
+      inRedis = await world.queues.charge.getWaitingCount();
+      if (inRedis >= spec.subscriptions * 0.9) break;
+      await sleep(100);
+    }
     const wiped = await deleteQueueKeys(REDIS_URL, world.prefix);
     let lastFault = Date.now();
     await advanceAndSettle(world, first);
@@ -195,12 +202,15 @@ export async function redisFaults(spec: ScaleSpec, seed: number): Promise<Row> {
     await sleep(spec.redisPauseMs + 200);
     lastFault = Date.now();
     await advanceAndSettle(world, new Date(Date.parse(START) + spec.months * 31 * DAY));
-    return await measure(
+    const row = await measure(
       world,
       'Redis wiped, then paused',
       `${wiped} keys wiped with ${inRedis} charge jobs queued; paused ${spec.redisPauseMs / 1000}s`,
       lastFault,
     );
+    // The wipe must have hit queued work, or it proved nothing.
+    if (inRedis === 0) row.problems.push('no charge job was queued when Redis was wiped');
+    return row;
   } finally {
     await admin.quit();
     await world.stop();
