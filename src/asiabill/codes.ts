@@ -29,6 +29,11 @@ export function isDuplicateOrder(orderInfo: string | null | undefined): boolean 
   return DUPLICATE_ORDER.test(orderInfo ?? '');
 }
 
+/** The L000x / P000x code named anywhere in a refusal's text (`AsiaBill L0005: …`), if any. */
+export function refusalCodeIn(text: string | null | undefined): string | null {
+  return /\b([LP]\d{4})\b/.exec(text ?? '')?.[1] ?? null;
+}
+
 /** The code an `orderInfo` text starts with (`D0051 Insufficient funds` → `D0051`), if any. */
 export function leadingCode(orderInfo: string | null | undefined): string | null {
   return LEADING_CODE.exec(orderInfo ?? '')?.[1] ?? null;

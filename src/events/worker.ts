@@ -53,6 +53,10 @@ export async function startWebhookWorker(ctx: AppContext): Promise<WebhookWorker
     // Retries are Postgres's business (next_attempt_at); a failed job just frees its id.
     defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
   });
+  // One log line per connection error (Redis restarting), never an unhandled 'error' event.
+  queue.on('error', (err) =>
+    logger.warn({ queue: queue.name, err: errorMessage(err) }, 'webhook queue connection error'),
+  );
   const enqueue = async (deliveryId: string, attemptNo: number) => {
     await queue.add(
       'deliver',

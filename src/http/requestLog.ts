@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import type { Logger } from '../logger.ts';
 
@@ -18,7 +18,7 @@ export function httpLoggingOptions(logger: Logger) {
     requestIdHeader: REQUEST_ID_HEADER,
     // Our own two lines instead of fastify's: its `responseTime` is a float with a dozen
     // digits, which a card-number scan of the logs (rightly) cannot tell from a PAN.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
   };
 }

@@ -4,6 +4,7 @@ import { chargeAttempts, invoices, subscriptions } from '../db/schema.ts';
 import { OPEN_ATTEMPT_STATUSES, UNRESOLVED_ATTEMPT_STATUSES, type AttemptStatus } from '../billing/attemptStatus.ts';
 import { COLLECTABLE_INVOICE } from '../billing/subscriptionStatus.ts';
 import { formatMoney } from '../money.ts';
+import { refusalCodeIn } from '../asiabill/codes.ts';
 
 /**
  * What the billing console shows an operator, computed from Postgres (the source of truth)
@@ -160,7 +161,7 @@ async function gatewayRefusals(db: DbOrTx): Promise<Overview['refusals']> {
       attemptId: a.id,
       invoiceId: a.invoiceId,
       orderNo: a.orderNo,
-      code: parkedCode ?? '',
+      code: refusalCodeIn(a.orderInfo) ?? parkedCode ?? '',
       orderInfo: a.orderInfo,
       at: a.createdAt.toISOString(),
     })),

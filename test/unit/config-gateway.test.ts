@@ -12,6 +12,7 @@ const REAL = {
   ASIABILL_GATEWAY_NO: '12246002',
   ASIABILL_SIGN_KEY: 'k',
   BILLING_SERVER_IP: '198.51.100.20',
+  BILLING_PUBLIC_URL: 'https://billing.merchant.example',
 };
 
 function problemsOf(env: Record<string, string>): string[] {

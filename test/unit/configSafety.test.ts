@@ -24,7 +24,8 @@ const LOCAL = {
   ASIABILL_GATEWAY_NO: '12246002',
   ASIABILL_SIGN_KEY: '12H4567r',
 };
-const PUBLIC = { BILLING_PUBLIC_URL: 'https://billing.merchant.example' };
+// A real gateway also needs the server's public IP (customerIp on renewals, docs/gateway.md).
+const PUBLIC = { BILLING_PUBLIC_URL: 'https://billing.merchant.example', BILLING_SERVER_IP: '198.51.100.20' };
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {

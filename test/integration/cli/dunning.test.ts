@@ -155,10 +155,12 @@ describe('billing dunning and billing invoices', () => {
       )
     ).id;
     const dying2 = (await card('4000000000000341')).id;
+    // The same customer on the same plan a second time (another card): asked for explicitly.
     const subB = (
       await h.json<{ id: string }>(
         'subscriptions',
         'create',
+        '--allow-duplicate',
         '--customer',
         customerId,
         '--plan',

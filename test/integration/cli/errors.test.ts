@@ -142,8 +142,8 @@ describe('flags, help, version and JSON errors', () => {
         code: 'VALIDATION',
         exitCode: 2,
         field: '--interval-count',
-        rule: '1-24 for interval month',
-        message: '--interval-count: 0 is out of range (must be 1 to 24) (rule: 1-24 for interval month)',
+        rule: '1-60 for interval month',
+        message: '--interval-count: 0 is out of range (must be 1 to 60) (rule: 1-60 for interval month)',
       },
     });
     const usage = await runCliIn(env, ['plans', 'create', '--json']);

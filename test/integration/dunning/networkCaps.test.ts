@@ -34,7 +34,11 @@ describe('card-network retry caps', () => {
     expect(pm.brand?.toLowerCase()).toContain('master');
     const subIds: string[] = [];
     for (let i = 0; i < 4; i++)
-      subIds.push((await createSubscription(t.ctx, { customerId, planCode: plan, paymentMethodId })).subscriptionId);
+      // Several subscriptions of one customer to one plan, on one card: asked for explicitly.
+      subIds.push(
+        (await createSubscription(t.ctx, { customerId, planCode: plan, paymentMethodId, allowDuplicate: true }))
+          .subscriptionId,
+      );
     expect(subIds).toHaveLength(4);
     // The first charge to reach the gateway sets up the mandate; the card declines every later
     // one, so three invoices on this card retry hourly — about 72 reattempts a day uncapped.
