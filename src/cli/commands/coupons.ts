@@ -1,27 +1,10 @@
 import type { Command } from 'commander';
 import type { CliDeps } from '../deps.ts';
-import { emit, formatTable, moneyJson, type JsonObject } from '../output.ts';
+import { emit, formatTable } from '../output.ts';
+import { couponJson, describeCouponOff as describeOff } from '../views/operations.ts';
 import { parseOptionalInteger, withJson, type JsonFlag } from '../options.ts';
 import { createCoupon, listCoupons } from '../../coupons/coupons.ts';
 import type { CouponRow } from '../../db/rows.ts';
-import { formatMoney } from '../../money.ts';
-
-function couponJson(c: CouponRow): JsonObject {
-  return {
-    id: c.id,
-    code: c.code,
-    percentOff: c.percentOffBp === null ? null : c.percentOffBp / 100,
-    amountOff:
-      c.amountOff === null || c.currency === null ? null : moneyJson({ amount: c.amountOff, currency: c.currency }),
-    duration: c.duration,
-    periods: c.durationPeriods,
-  };
-}
-
-function describeOff(c: CouponRow): string {
-  if (c.percentOffBp !== null) return `${c.percentOffBp / 100} %`;
-  return c.amountOff !== null && c.currency !== null ? formatMoney({ amount: c.amountOff, currency: c.currency }) : '-';
-}
 
 export function register(program: Command, deps: CliDeps): void {
   const cmd = program.command('coupons').description('coupons: discounts on subscription invoices');

@@ -4,6 +4,7 @@ import { emit, formatKeyValue } from '../output.ts';
 import { withJson, type JsonFlag } from '../options.ts';
 import { setPlanDunningPolicy, showDunningPolicy, type EffectiveDunningPolicy } from '../../dunning/planPolicy.ts';
 import { ValidationError } from '../../errors.ts';
+import { dunningPolicyJson } from '../views/operations.ts';
 
 function lines(e: EffectiveDunningPolicy): string[] {
   const p = e.policy;
@@ -18,17 +19,6 @@ function lines(e: EffectiveDunningPolicy): string[] {
   ]);
 }
 
-function json(e: EffectiveDunningPolicy) {
-  return {
-    id: e.source,
-    source: e.source,
-    override: e.override
-      ? { ...e.override, retryDelayHours: e.override.retryDelayHours ? [...e.override.retryDelayHours] : null }
-      : null,
-    policy: { ...e.policy, retryDelayHours: [...e.policy.retryDelayHours] },
-  };
-}
-
 export function register(program: Command, deps: CliDeps): void {
   const d = program.command('dunning').description('the dunning policy: retries, limits and final action');
 
@@ -37,7 +27,7 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--plan <code>', 'the policy a plan’s subscriptions follow')
     .action(async (opts: JsonFlag & { plan?: string }) => {
       const e = await deps.withContext((ctx) => showDunningPolicy(ctx, opts.plan));
-      emit(deps.out, opts.json, json(e), () => lines(e));
+      emit(deps.out, opts.json, dunningPolicyJson(e), () => lines(e));
     });
 
   withJson(d.command('set'))
@@ -57,6 +47,6 @@ export function register(program: Command, deps: CliDeps): void {
         }
       }
       const e = await deps.withContext((ctx) => setPlanDunningPolicy(ctx, opts.plan, raw));
-      emit(deps.out, opts.json, json(e), () => lines(e));
+      emit(deps.out, opts.json, dunningPolicyJson(e), () => lines(e));
     });
 }

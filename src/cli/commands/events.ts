@@ -3,6 +3,7 @@ import { getEvent, listEvents, replayEvent, MAX_EVENT_PAGE } from '../../events/
 import type { CliDeps } from '../deps.ts';
 import { emit, formatJson, formatKeyValue, formatTable, formatTimestamp, type JsonValue } from '../output.ts';
 import { parseOptionalInteger, withJson, type JsonFlag } from '../options.ts';
+import { replayJson } from '../views/operations.ts';
 import { DELIVERY_COLUMNS, EVENT_COLUMNS, deliveryJson, eventJson } from '../views/webhooks.ts';
 
 interface ListOptions extends JsonFlag {
@@ -63,14 +64,10 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--endpoint <id>', 'only this endpoint (we_…)')
     .action(async (id: string, opts: ReplayOptions) => {
       const created = await deps.withContext((ctx) => replayEvent(ctx, id, { endpointId: opts.endpoint }));
-      emit(
-        deps.out,
-        opts.json,
-        { id, deliveries: created.map((c) => ({ id: c.deliveryId, endpointId: c.endpointId })) },
-        () =>
-          created.length === 0
-            ? [`no enabled endpoint wants event ${id}; nothing queued`]
-            : created.map((c) => `queued ${c.deliveryId} to ${c.endpointId} (the running engine sends it)`),
+      emit(deps.out, opts.json, replayJson(id, created), () =>
+        created.length === 0
+          ? [`no enabled endpoint wants event ${id}; nothing queued`]
+          : created.map((c) => `queued ${c.deliveryId} to ${c.endpointId} (the running engine sends it)`),
       );
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliDeps } from '../deps.ts';
-import { emit, formatKeyValue, formatTable, type JsonObject } from '../output.ts';
+import { emit, formatKeyValue, formatTable } from '../output.ts';
+import { payLinkJson, retryResultJson } from '../views/operations.ts';
 import { withJson, type JsonFlag } from '../options.ts';
 import { listInvoices, retryInvoice, showInvoice, voidInvoice } from '../../invoices/operations.ts';
 import { createPayLink, parsePayLinkMethod } from '../../invoices/payLink.ts';
@@ -39,11 +40,7 @@ export function register(program: Command, deps: CliDeps): void {
     .argument('<id>', 'invoice id (inv_…)')
     .action(async (id: string, opts: JsonFlag) => {
       const r = await deps.withContext((ctx) => retryInvoice(ctx, id));
-      const value: JsonObject =
-        r.kind === 'attempted'
-          ? { id, result: 'attempted', orderNo: r.orderNo, status: r.status, orderInfo: r.orderInfo ?? null }
-          : { id, result: 'skipped', reason: r.reason };
-      emit(deps.out, opts.json, value, () =>
+      emit(deps.out, opts.json, retryResultJson(id, r), () =>
         r.kind === 'attempted'
           ? [`invoice ${id}: ${r.tokenType} ${r.status}${r.orderInfo ? ` (${r.orderInfo})` : ''}`]
           : [`invoice ${id}: not charged now (${r.reason})`],
@@ -65,24 +62,13 @@ export function register(program: Command, deps: CliDeps): void {
     .action(async (id: string, opts: JsonFlag & { method?: string }) => {
       parsePayLinkMethod(opts.method);
       const link = await deps.withContext((ctx) => createPayLink(ctx, id, opts.method));
-      emit(
-        deps.out,
-        opts.json,
-        {
-          id: link.invoiceId,
-          attemptId: link.attemptId,
-          orderNo: link.orderNo,
-          method: link.method,
-          url: link.url,
-          expiresAt: link.expiresAt.toISOString(),
-        },
-        () =>
-          formatKeyValue([
-            ['invoice', link.invoiceId],
-            ['method', link.method],
-            ['url', link.url],
-            ['expires', link.expiresAt.toISOString()],
-          ]),
+      emit(deps.out, opts.json, payLinkJson(link), () =>
+        formatKeyValue([
+          ['invoice', link.invoiceId],
+          ['method', link.method],
+          ['url', link.url],
+          ['expires', link.expiresAt.toISOString()],
+        ]),
       );
     });
 }

@@ -9,16 +9,8 @@ import { reactivateSubscription } from '../../subscriptions/cancel.ts';
 import { applyCoupon } from '../../coupons/coupons.ts';
 import { upcomingInvoice } from '../../subscriptions/upcoming.ts';
 import { endTrial } from '../../subscriptions/trial.ts';
-import { linesJson } from '../views/lifecycle.ts';
 import { parseAnchor } from '../../billing/periods.ts';
-import type { ChargeResult } from '../../renewals/charge.ts';
-import type { JsonValue } from '../output.ts';
-
-function chargeJson(c: ChargeResult | null): JsonValue {
-  return c?.kind === 'attempted'
-    ? { orderNo: c.orderNo, tokenType: c.tokenType, status: c.status, orderInfo: c.orderInfo ?? null }
-    : null;
-}
+import { chargeJson, upcomingJson } from '../views/operations.ts';
 
 /**
  * The lifecycle subcommands of `billing subscriptions` (plan changes, pause/resume, cancel
@@ -107,22 +99,10 @@ export function registerLifecycle(subs: Command, deps: CliDeps): void {
     .argument('<id>', 'subscription id (sub_…)')
     .action(async (id: string, opts: JsonFlag) => {
       const u = await deps.withContext((ctx) => upcomingInvoice(ctx, id));
-      emit(
-        deps.out,
-        opts.json,
-        {
-          id,
-          amountDue: { ...u.amountDue },
-          lines: linesJson(u.lines),
-          periodStart: u.periodStart.toISOString(),
-          periodEnd: u.periodEnd.toISOString(),
-          plan: u.planCode,
-        },
-        () => [
-          `next invoice for ${id}: ${u.amountDue.amount} (minor units, ${u.amountDue.currency}), ${u.periodStart.toISOString()} → ${u.periodEnd.toISOString()}`,
-          ...u.lines.map((l) => `  ${l.description}  ${l.amount}`),
-        ],
-      );
+      emit(deps.out, opts.json, upcomingJson(id, u), () => [
+        `next invoice for ${id}: ${u.amountDue.amount} (minor units, ${u.amountDue.currency}), ${u.periodStart.toISOString()} → ${u.periodEnd.toISOString()}`,
+        ...u.lines.map((l) => `  ${l.description}  ${l.amount}`),
+      ]);
     });
 
   withJson(subs.command('end-trial'))

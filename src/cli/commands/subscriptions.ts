@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliDeps } from '../deps.ts';
-import { emit, formatKeyValue, formatTable, type JsonObject } from '../output.ts';
+import { emit, formatKeyValue, formatTable } from '../output.ts';
+import { cancelResultJson, updatePaymentMethodJson } from '../views/operations.ts';
 import { withJson, type JsonFlag } from '../options.ts';
 import { pageQuery, withPaging, type PageFlags } from '../paging.ts';
 import { createSubscription } from '../../subscriptions/create.ts';
@@ -131,14 +132,8 @@ export function register(program: Command, deps: CliDeps): void {
           refundUnused: opts.refundUnused === true,
         }),
       );
-      const refunds = r.refunds.map((x) => ({
-        id: x.id,
-        invoiceId: x.invoiceId,
-        amount: x.amount,
-        currency: x.currency,
-        status: x.status,
-      }));
-      emit(deps.out, opts.json, { id, status: r.status, cancelAtPeriodEnd: r.cancelAtPeriodEnd, refunds }, () => [
+      const refunds = r.refunds;
+      emit(deps.out, opts.json, cancelResultJson(id, r), () => [
         r.cancelAtPeriodEnd
           ? `subscription ${id} will cancel at the end of its current period`
           : `subscription ${id} canceled`,
@@ -155,13 +150,7 @@ export function register(program: Command, deps: CliDeps): void {
     .action(async (id: string, opts: JsonFlag & { paymentMethod: string }) => {
       const r = await deps.withContext((ctx) => updatePaymentMethod(ctx, id, opts.paymentMethod));
       const c = r.retried?.charge;
-      const retry: JsonObject | null =
-        c?.kind === 'attempted'
-          ? { invoiceId: r.retried?.invoiceId ?? null, orderNo: c.orderNo, tokenType: c.tokenType, status: c.status }
-          : c
-            ? { invoiceId: r.retried?.invoiceId ?? null, skipped: c.reason }
-            : null;
-      emit(deps.out, opts.json, { id, paymentMethodId: r.paymentMethodId, retry }, () =>
+      emit(deps.out, opts.json, updatePaymentMethodJson(id, r), () =>
         formatKeyValue([
           ['id', id],
           ['payment method', r.paymentMethodId],

@@ -7,6 +7,12 @@ import { invoicesResource } from './routes/invoices.ts';
 import { eventsResource } from './routes/events.ts';
 import { testClockResource } from './routes/testClock.ts';
 import { reportsResource } from './routes/reports.ts';
+import { subscriptionLifecycleResource } from './routes/subscriptionLifecycle.ts';
+import { invoiceOperationsResource } from './routes/invoiceOperations.ts';
+import { couponsResource } from './routes/coupons.ts';
+import { dunningResource } from './routes/dunning.ts';
+import { webhookEndpointsResource } from './routes/webhookEndpoints.ts';
+import { paymentMethodsResource } from './routes/paymentMethods.ts';
 
 /**
  * Every resource of the admin API, in documentation order. A new resource is one file in
@@ -16,10 +22,16 @@ import { reportsResource } from './routes/reports.ts';
 export const API_RESOURCES: readonly ApiResource[] = [
   plansResource,
   customersResource,
+  paymentMethodsResource,
   sessionTokenResource,
   subscriptionsResource,
+  subscriptionLifecycleResource,
+  couponsResource,
   invoicesResource,
+  invoiceOperationsResource,
+  dunningResource,
   eventsResource,
+  webhookEndpointsResource,
   testClockResource,
   reportsResource,
 ];

@@ -17,6 +17,15 @@ export function invoiceJson(i: InvoiceRow): JsonObject {
     attemptCount: i.attemptCount,
     nextAttemptAt: i.nextAttemptAt?.toISOString() ?? null,
     paidAt: i.paidAt?.toISOString() ?? null,
+    amountRefunded: moneyJson({ amount: i.amountRefunded, currency: i.currency }),
+    // Dunning state (docs/dunning.md), as `billing invoices show` prints it.
+    firstFailedAt: i.firstFailedAt?.toISOString() ?? null,
+    dunningEndsAt: i.dunningEndsAt?.toISOString() ?? null,
+    parkedCode: i.parkedCode,
+    refusalCount: i.refusalCount,
+    actionUrl: i.actionUrl,
+    actionDeadline: i.actionDeadline?.toISOString() ?? null,
+    nextStepReason: i.nextStepReason,
     createdAt: i.createdAt.toISOString(),
   };
 }

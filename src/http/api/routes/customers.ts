@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createCustomer, getCustomer, listCustomers } from '../../../customers/customers.ts';
 import { listPaymentMethods, registerPaymentMethod } from '../../../customers/paymentMethods.ts';
+import { deleteCustomer, updateCustomer } from '../../../customers/lifecycle.ts';
 import { pageInMemory, toPage } from '../../../db/paging.ts';
 import { customerJson } from '../../../cli/views/customer.ts';
 import { paymentMethodJson } from '../../../cli/views/paymentMethod.ts';
@@ -12,7 +13,7 @@ const customerId = idParam('customer id (cust_…) or your external reference');
 
 export const customersResource: ApiResource = {
   name: 'customers',
-  description: 'Customers (each one mirrored as an AsiaBill customer) and their stored cards.',
+  description: 'Customers (each one mirrored as an AsiaBill customer) and their stored cards; update and delete.',
   routes: [
     defineRoute({
       method: 'POST',
@@ -55,6 +56,31 @@ export const customersResource: ApiResource = {
         const methods = await listPaymentMethods(ctx.db, customer.id);
         return { ...customerJson(customer), paymentMethods: methods.map(paymentMethodJson) };
       },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/customers/{id}',
+      operationId: 'updateCustomer',
+      summary: 'Change a customer here and at AsiaBill (only the fields sent)',
+      params: customerId,
+      body: z.strictObject({
+        email: z.string().optional(),
+        firstName: z.string().optional().describe('1-100 characters'),
+        lastName: z.string().optional().describe('1-50 characters'),
+        phone: z.string().optional().describe('2-50 characters'),
+      }),
+      handler: async ({ params, body }, { ctx }) => customerJson(await updateCustomer(ctx, params.id, body)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/customers/{id}/delete',
+      operationId: 'deleteCustomer',
+      summary: 'Delete a customer here and at AsiaBill (refused while a live subscription exists)',
+      params: customerId,
+      handler: async ({ params }, { ctx }) => ({
+        ...customerJson(await deleteCustomer(ctx, params.id)),
+        deleted: true,
+      }),
     }),
     defineRoute({
       method: 'GET',

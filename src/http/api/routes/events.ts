@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { getEvent, listEvents } from '../../../events/read.ts';
+import { replayEvent } from '../../../events/queries.ts';
+import { replayJson } from '../../../cli/views/operations.ts';
 import { toPage } from '../../../db/paging.ts';
 import { idParam, pageQuery } from '../input.ts';
 import { defineRoute, type ApiResource } from '../route.ts';
@@ -36,6 +38,17 @@ export const eventsResource: ApiResource = {
       summary: 'Show one event',
       params: idParam('event id (evt_…)'),
       handler: async ({ params }, { ctx }) => eventJson(await getEvent(ctx.db, params.id)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/events/{id}/replay',
+      operationId: 'replayEvent',
+      summary: 'Send an event again (same event id) to one endpoint, or to every enabled endpoint that wants it',
+      status: 202,
+      params: idParam('event id (evt_…)'),
+      body: z.strictObject({ endpointId: z.string().optional().describe('only this endpoint (we_…)') }),
+      handler: async ({ params, body }, { ctx }) =>
+        replayJson(params.id, await replayEvent(ctx, params.id, { endpointId: body.endpointId })),
     }),
   ],
 };

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { getInvoice, listInvoices, parseInvoiceStatus } from '../../../invoices/queries.ts';
 import { toPage } from '../../../db/paging.ts';
+import { showInvoice } from '../../../invoices/operations.ts';
 import { idParam, pageQuery } from '../input.ts';
 import { defineRoute, type ApiResource } from '../route.ts';
 import { invoiceDetailJson, invoiceJson, listJson } from '../views.ts';
 
 export const invoicesResource: ApiResource = {
   name: 'invoices',
-  description: 'Invoices (read only): one per subscription period, with every charge attempt.',
+  description: 'Invoices: one per subscription period, with every charge attempt and the dunning state.',
   routes: [
     defineRoute({
       method: 'GET',
@@ -34,9 +35,18 @@ export const invoicesResource: ApiResource = {
       method: 'GET',
       path: '/invoices/{id}',
       operationId: 'getInvoice',
-      summary: 'Show an invoice and its charge attempts',
+      summary: 'Show an invoice, its charge attempts, and its next dunning step and why',
       params: idParam('invoice id (inv_…)'),
-      handler: async ({ params }, { ctx }) => invoiceDetailJson(await getInvoice(ctx.db, params.id)),
+      handler: async ({ params }, { ctx }) => {
+        const invoice = await getInvoice(ctx.db, params.id);
+        // The next step is worded by the function `billing invoices show` uses.
+        const shown = await showInvoice(ctx, params.id);
+        return {
+          ...invoiceDetailJson(invoice),
+          subscriptionStatus: shown.subscriptionStatus,
+          nextStep: shown.nextStep,
+        };
+      },
     }),
   ],
 };

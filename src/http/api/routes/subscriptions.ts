@@ -5,6 +5,7 @@ import { getSubscription, listSubscriptions, parseStatus } from '../../../subscr
 import { readSubscriptionTimes } from '../../../subscriptions/request.ts';
 import { toPage } from '../../../db/paging.ts';
 import { subscriptionCreatedJson, subscriptionDetailJson, subscriptionJson } from '../../../cli/views/subscription.ts';
+import { cancelResultJson } from '../../../cli/views/operations.ts';
 import { idParam, pageQuery } from '../input.ts';
 import { defineRoute, type ApiResource } from '../route.ts';
 import { listJson } from '../views.ts';
@@ -83,11 +84,16 @@ export const subscriptionsResource: ApiResource = {
       params: subscriptionId,
       body: z.strictObject({
         atPeriodEnd: z.boolean().optional().describe('keep it until the current period ends'),
+        refundUnused: z.boolean().optional().describe('refund the unused part of the current period (prorated)'),
       }),
-      handler: async ({ params, body }, { ctx }) => {
-        const r = await cancelSubscription(ctx, params.id, { atPeriodEnd: body.atPeriodEnd === true });
-        return { id: params.id, status: r.status, cancelAtPeriodEnd: r.cancelAtPeriodEnd };
-      },
+      handler: async ({ params, body }, { ctx }) =>
+        cancelResultJson(
+          params.id,
+          await cancelSubscription(ctx, params.id, {
+            atPeriodEnd: body.atPeriodEnd === true,
+            refundUnused: body.refundUnused === true,
+          }),
+        ),
     }),
   ],
 };
