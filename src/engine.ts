@@ -287,15 +287,29 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
       closing ??= (async () => {
         ready = false;
         for (const t of timers) clearInterval(t);
+        // Each step runs even if an earlier one failed: a Redis connection that broke during
+        // the drain (Redis restarting) must not leave Postgres connections or the HTTP server
+        // open. Failures are logged; the drain's outcome is in Postgres either way.
+        const step = async (what: string, fn: () => Promise<unknown> | undefined): Promise<void> => {
+          try {
+            await fn();
+          } catch (err) {
+            logger.warn({ step: what, err: errorMessage(err) }, 'error while closing; carrying on');
+          }
+        };
         // Workers first: close() waits for active jobs, so an in-flight charge records its
         // outcome (or, if it cannot, leaves a `started` attempt for the reconciler).
-        await Promise.all([...workers.map((w) => w.close()), webhooks?.close()]);
-        if (http) await closeHttp(http, logger);
-        await queues.close();
-        if (adminQueues) await adminQueues.close();
-        if (sandbox) await sandbox.close();
-        await probe.close();
-        await database.close();
+        await Promise.all([
+          ...workers.map((w) => step(`worker ${w.name}`, () => w.close())),
+          step('webhook worker', () => webhooks?.close()),
+        ]);
+        const [h, aq, sb] = [http, adminQueues, sandbox];
+        if (h) await step('http', () => closeHttp(h, logger));
+        await step('queues', () => queues.close());
+        if (aq) await step('admin queues', () => aq.close());
+        if (sb) await step('sandbox', () => sb.close());
+        await step('dependency probe', () => probe.close());
+        await step('database', () => database.close());
       })();
       return closing;
     },
