@@ -3,6 +3,7 @@ import type { InvoiceWithAttempts } from '../../invoices/queries.ts';
 import type { EventRow } from '../../events/read.ts';
 import type { Page } from '../../db/paging.ts';
 import { moneyJson, type JsonObject, type JsonValue } from '../../cli/output.ts';
+import type { DeliverySummary } from '../../events/deliverySummary.ts';
 
 /** JSON of the resources only the API shows (the CLI's views are in src/cli/views). */
 export function invoiceJson(i: InvoiceRow): JsonObject {
@@ -50,10 +51,10 @@ export function invoiceDetailJson(i: InvoiceWithAttempts): JsonObject {
 }
 
 /**
- * An outbox event. `delivery` is what this branch knows: published or not (the merchant
- * webhook delivery tables, when present, add per-endpoint state).
+ * An outbox event and its delivery state: published (fanned out to the endpoints) or not, and
+ * how many of its webhook deliveries are delivered, pending (retrying) or failed.
  */
-export function eventJson(e: EventRow): JsonObject {
+export function eventJson(e: EventRow, deliveries?: DeliverySummary): JsonObject {
   return {
     id: e.id,
     type: e.type,
@@ -63,7 +64,10 @@ export function eventJson(e: EventRow): JsonObject {
     data: e.data as JsonValue,
     occurredAt: e.occurredAt.toISOString(),
     recordedAt: e.recordedAt.toISOString(),
-    delivery: { publishedAt: e.publishedAt?.toISOString() ?? null },
+    delivery: {
+      publishedAt: e.publishedAt?.toISOString() ?? null,
+      ...(deliveries ?? { pending: 0, delivered: 0, failed: 0 }),
+    },
   };
 }
 

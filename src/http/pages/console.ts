@@ -114,10 +114,19 @@ async function load() {
   ref.innerHTML = '<p>' + o.refusals.total + ' refused before processing (L000x/P000x: merchant-side, not declines)</p>';
   if (o.refusals.latest.length) { const t = document.createElement('table'); table(t, [{ t: 'when' }, { t: 'code' }, { t: 'order' }], o.refusals.latest.map((r) => [esc(r.at.slice(0, 16)), esc(r.code), esc(r.orderNo)])); ref.appendChild(t); }
   table(document.getElementById('events'), [{ t: 'when' }, { t: 'type' }, { t: 'subject' }, { t: 'delivery' }],
-    ev.data.map((e) => [esc(e.occurredAt.slice(0, 16).replace('T', ' ')), esc(e.type), esc(e.subjectId), e.delivery.publishedAt ? 'published' : '<span class="muted">not published</span>']));
+    ev.data.map((e) => [esc(e.occurredAt.slice(0, 16).replace('T', ' ')), esc(e.type), esc(e.subjectId), deliveryCell(e.delivery)]));
   document.getElementById('asof').textContent = 'as of ' + new Date().toISOString().slice(0, 19) + 'Z';
   document.getElementById('error').textContent = '';
   document.body.dataset.state = 'ready';
+}
+// Delivery state of one event: not yet fanned out, no endpoint wants it, or its deliveries by state.
+function deliveryCell(d) {
+  if (!d.publishedAt) return '<span class="muted">not published</span>';
+  const parts = [];
+  if (d.delivered) parts.push(d.delivered + ' delivered');
+  if (d.pending) parts.push(d.pending + ' retrying');
+  if (d.failed) parts.push('<span class="bad">' + d.failed + ' failed</span>');
+  return parts.length ? parts.join(', ') : '<span class="muted">published (no endpoint)</span>';
 }
 function run() {
   load().catch((e) => {

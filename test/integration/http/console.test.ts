@@ -5,6 +5,9 @@ import { startTestEngine, makePlan, subscribe, CARDS, type TestEngine } from '..
 import { launchChromium, type Browser } from '../../support/browser.ts';
 import { parseAmount } from '../../../src/money.ts';
 import { ADMIN_TOKEN } from './support.ts';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { addEndpoint } from '../../../src/events/endpoints.ts';
 
 /**
  * The billing console in a real headless Chromium, over an engine that ran three months of
@@ -17,8 +20,27 @@ const ARTIFACTS = resolve('test-artifacts');
 describe('billing console in Chromium', () => {
   let te: TestEngine;
   let browser: Browser;
+  // A merchant's webhook receiver for `invoice.paid`: the console shows each event's delivery state.
+  const received: string[] = [];
+  const receiver: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on('end', () => {
+      received.push((JSON.parse(body) as { id: string }).id);
+      res.writeHead(200).end('ok');
+    });
+  });
   beforeAll(async () => {
-    te = await startTestEngine({ start: '2027-01-05T09:00:00Z', env: { BILLING_ADMIN_TOKEN: ADMIN_TOKEN } });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    te = await startTestEngine({
+      start: '2027-01-05T09:00:00Z',
+      parts: { events: true },
+      env: { BILLING_ADMIN_TOKEN: ADMIN_TOKEN, BILLING_WEBHOOK_SCAN_INTERVAL_MS: '200' },
+    });
+    const port = (receiver.address() as AddressInfo).port;
+    await addEndpoint(te.ctx, { url: `http://127.0.0.1:${port}/hooks`, eventTypes: ['invoice.paid'] });
     const usd = await makePlan(te.ctx, { amount: '19.99', currency: 'USD' });
     const eur = await makePlan(te.ctx, { amount: '7.50', currency: 'EUR' });
     for (const card of [CARDS.success, CARDS.success, CARDS.approveThenDecline]) await subscribe(te.ctx, usd, card);
@@ -30,12 +52,21 @@ describe('billing console in Chromium', () => {
     expect(late.status).toBe('active');
     te.engine.sandbox?.setKnobs({ failNextRequestsWith: 'L0001', failNextRequests: 1 });
     await te.advanceTo('2027-03-06T12:00:00Z');
+    // Every event published and every delivery to the receiver settled before the page is read.
+    for (let i = 0; i < 200; i++) {
+      const open = await te.ctx.db.execute<{ n: number }>(
+        "select (select count(*) from events where published_at is null) + (select count(*) from webhook_deliveries where status = 'pending') as n",
+      );
+      if (Number(open.rows[0]?.n) === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     // The token in a header on every request, as a reverse proxy in front of the engine would add it.
     browser = await launchChromium({ extraHTTPHeaders: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await te?.stop();
+    await new Promise<void>((r) => receiver.close(() => r()));
   });
 
   it('without the token: 401 and a page that holds no data, only a token field', async () => {
@@ -154,6 +185,25 @@ describe('billing console in Chromium', () => {
       trs.slice(1).map((tr) => tr.querySelectorAll('td')[1]?.textContent ?? ''),
     );
     expect(eventTypes).toEqual(latest.rows.map((r) => r.type));
+
+    // Their delivery state, as the delivery tables say: delivered to the receiver, or published
+    // with no endpoint that wants the type.
+    const states = await te.ctx.db.execute<{ id: string; type: string; published: boolean; delivered: number }>(
+      `select e.id, e.type, e.published_at is not null as published,
+              (select count(*)::int from webhook_deliveries d where d.event_id = e.id and d.status = 'delivered') as delivered
+         from events e order by e.seq desc limit 15`,
+    );
+    const deliveryShown = await page.$$eval('#events tr', (trs) =>
+      trs.slice(1).map((tr) => tr.querySelectorAll('td')[3]?.textContent ?? ''),
+    );
+    expect(deliveryShown).toHaveLength(states.rows.length);
+    const expected = states.rows.map((r) =>
+      !r.published ? 'not published' : r.delivered > 0 ? `${r.delivered} delivered` : 'published (no endpoint)',
+    );
+    expect(deliveryShown).toEqual(expected);
+    expect(expected.some((e) => e.endsWith('delivered'))).toBe(true);
+    // The receiver really got the delivered ones.
+    for (const r of states.rows.filter((x) => x.delivered > 0)) expect(received).toContain(r.id);
     await page.close();
   });
 });

@@ -6,6 +6,7 @@ import { toPage } from '../../../db/paging.ts';
 import { idParam, pageQuery } from '../input.ts';
 import { defineRoute, type ApiResource } from '../route.ts';
 import { eventJson, listJson } from '../views.ts';
+import { deliverySummaries } from '../../../events/deliverySummary.ts';
 
 export const eventsResource: ApiResource = {
   name: 'events',
@@ -28,7 +29,12 @@ export const eventsResource: ApiResource = {
           limit: query.limit + 1,
           ...(query.starting_after !== undefined ? { startingAfter: query.starting_after } : {}),
         });
-        return listJson(toPage(rows, query.limit), eventJson);
+        const page = toPage(rows, query.limit);
+        const deliveries = await deliverySummaries(
+          ctx.db,
+          page.data.map((e) => e.id),
+        );
+        return listJson(page, (e) => eventJson(e, deliveries.get(e.id)));
       },
     }),
     defineRoute({
@@ -37,7 +43,10 @@ export const eventsResource: ApiResource = {
       operationId: 'getEvent',
       summary: 'Show one event',
       params: idParam('event id (evt_…)'),
-      handler: async ({ params }, { ctx }) => eventJson(await getEvent(ctx.db, params.id)),
+      handler: async ({ params }, { ctx }) => {
+        const e = await getEvent(ctx.db, params.id);
+        return eventJson(e, (await deliverySummaries(ctx.db, [e.id])).get(e.id));
+      },
     }),
     defineRoute({
       method: 'POST',
