@@ -362,7 +362,9 @@ describe('processes die, Redis forgets', () => {
         );
         droppedInUse += r.rows[0]?.in_use ?? 0;
         rounds += 1;
-        await new Promise((res) => setTimeout(res, 400));
+        // Often enough that even a quick run (an idle machine renews these weeks in ~2 s) is
+        // cut many times over.
+        await new Promise((res) => setTimeout(res, 150));
       }
     })();
     let clockCut = 0;
@@ -372,7 +374,7 @@ describe('processes die, Redis forgets', () => {
       killing = false;
       await killer;
     }
-    expect(rounds).toBeGreaterThan(5);
+    expect(rounds).toBeGreaterThan(3);
     expect(droppedInUse).toBeGreaterThan(0);
     expect(clockCut).toBeGreaterThan(0);
     // Outcomes lost with a connection are reconciled (the gateway has them); then the clock

@@ -80,12 +80,37 @@ async function advanceAndSettle(world: World, to: Date, timeoutMs = 30_000): Pro
       await advanceTestClock(world.ctx.db, world.queues, { to, wait: true, stepMs: DAY, timeoutMs });
       return windowDecisions;
     } catch (err) {
-      if (!(err instanceof WaitTimeoutError) || tries >= 3) throw err;
+      if (tries >= 5) throw err;
+      if (isConnectionLoss(err)) {
+        // The operator's own connection was cut (Postgres restarting): reconnect and go on.
+        await sleep(1000);
+        continue;
+      }
+      if (!(err instanceof WaitTimeoutError)) throw err;
       const later = { now: () => new Date(Date.now() + REQUEST_WINDOW_MS + RECONCILE_MARGIN_MS + 60_000) };
       const r = await reconcileOpenAttempts({ ...world.ctx, wall: later });
       windowDecisions += r.notCharged;
     }
   }
+}
+
+/** A lost Postgres connection (terminated, server restarting, refused), as opposed to a real error. */
+function isConnectionLoss(err: unknown): boolean {
+  const parts: string[] = [];
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    const x = e as { code?: unknown; message?: unknown };
+    parts.push(String(x.code ?? ''), String(x.message ?? ''));
+    if (parts.length > 20) break;
+  }
+  const text = parts.join(' ');
+  return /\b(08\d{3}|57P0[123])\b|ECONNREFUSED|ECONNRESET|Connection terminated|terminating connection|the database system is (starting up|shutting down)/.test(
+    text,
+  );
+}
+
+/** How long a clock step may take before the settle logic steps in: renewals all come due at once. */
+function stepTimeout(spec: ScaleSpec): number {
+  return Math.max(30_000, spec.subscriptions * 60);
 }
 
 async function measure(world: World, scenario: string, faults: string, lastFault: number): Promise<Row> {
@@ -152,7 +177,7 @@ export async function workersKilled(spec: ScaleSpec, seed: number): Promise<Row>
       }
     })();
     const end = new Date(Date.parse(START) + spec.months * 31 * DAY);
-    const windowDecisions = await advanceAndSettle(world, end);
+    const windowDecisions = await advanceAndSettle(world, end, stepTimeout(spec));
     // Keep killing until the planned number of kills happened, even if the renewals were quick.
     while (kills < spec.kills) {
       await advanceAndSettle(world, new Date((await readTestClock(world.ctx.db)).getTime() + DAY));
@@ -160,7 +185,7 @@ export async function workersKilled(spec: ScaleSpec, seed: number): Promise<Row>
     }
     running = false;
     await Promise.all([killer, staller]);
-    await advanceAndSettle(world, new Date(end.getTime() + DAY));
+    await advanceAndSettle(world, new Date(end.getTime() + DAY), stepTimeout(spec));
     return await measure(
       world,
       'charge workers SIGKILLed',
@@ -194,14 +219,14 @@ export async function redisFaults(spec: ScaleSpec, seed: number): Promise<Row> {
     }
     const wiped = await deleteQueueKeys(REDIS_URL, world.prefix);
     let lastFault = Date.now();
-    await advanceAndSettle(world, first);
+    await advanceAndSettle(world, first, stepTimeout(spec));
     // Redis stops answering every client (as during a failover) while renewals are due.
     const second = new Date(Date.parse(START) + 62 * DAY);
     await advanceTestClock(world.ctx.db, world.queues, { to: second, wait: false, stepMs: DAY, timeoutMs: 10_000 });
     await admin.call('CLIENT', 'PAUSE', String(spec.redisPauseMs), 'ALL');
     await sleep(spec.redisPauseMs + 200);
     lastFault = Date.now();
-    await advanceAndSettle(world, new Date(Date.parse(START) + spec.months * 31 * DAY));
+    await advanceAndSettle(world, new Date(Date.parse(START) + spec.months * 31 * DAY), stepTimeout(spec));
     const row = await measure(
       world,
       'Redis wiped, then paused',
@@ -246,7 +271,7 @@ export async function postgresFaults(spec: ScaleSpec, seed: number): Promise<Row
     })();
     const end = new Date(Date.parse(START) + spec.months * 31 * DAY);
     const cutUntil = new Date(Date.parse(START) + (spec.months - 1) * 31 * DAY);
-    await advanceAndSettle(world, cutUntil);
+    await advanceAndSettle(world, cutUntil, stepTimeout(spec));
     running = false;
     await cutter;
     let restarted = 'no restart';
@@ -258,7 +283,7 @@ export async function postgresFaults(spec: ScaleSpec, seed: number): Promise<Row
       lastFault = Date.now();
       restarted = 'Postgres restarted once';
     }
-    await advanceAndSettle(world, end);
+    await advanceAndSettle(world, end, stepTimeout(spec));
     return await measure(
       world,
       'Postgres connections cut',
@@ -283,7 +308,8 @@ export async function notificationsAndSchedulers(spec: ScaleSpec, seed: number):
     let running = true;
     let lastFault = Date.now();
     const chaos = (async () => {
-      while (running) {
+      // Bounded like the other scenarios' kills: then the engine must recover on its own.
+      while (running && restarts < spec.kills) {
         await sleep(800 + rnd() * 1500);
         if (!running) break;
         // Notifications: twice and out of order / held for "minutes" (past this run) / normal.
@@ -303,7 +329,7 @@ export async function notificationsAndSchedulers(spec: ScaleSpec, seed: number):
         lastFault = Date.now();
       }
     })();
-    await advanceAndSettle(world, new Date(Date.parse(START) + spec.months * 31 * DAY));
+    await advanceAndSettle(world, new Date(Date.parse(START) + spec.months * 31 * DAY), stepTimeout(spec));
     running = false;
     await chaos;
     world.sandbox.setKnobs({ duplicate: false, reorder: false, delayMs: 20 });
@@ -370,7 +396,7 @@ export async function sigtermInFlight(spec: ScaleSpec, seed: number): Promise<Ro
       sql`select count(*)::int as n from charge_attempts where status in ('started', 'unknown')`,
     );
     world.spawn('charge');
-    await advanceAndSettle(world, new Date(due.getTime() + DAY));
+    await advanceAndSettle(world, new Date(due.getTime() + DAY), stepTimeout(spec));
     const row = await measure(
       world,
       'SIGTERM with charges in flight',
