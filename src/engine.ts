@@ -23,6 +23,7 @@ import { checkStoredDunningPolicies } from './dunning/planPolicy.ts';
 import { errorSummary as errorMessage } from './health/errorSummary.ts';
 import { createDependencyProbe } from './health/dependencies.ts';
 import { waitForDependencies } from './health/waitForDependencies.ts';
+import { StuckDueTracker } from './renewals/stuckDue.ts';
 
 /**
  * Starts any combination of the engine's parts in this process. `billing run` starts them
@@ -173,6 +174,9 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     enqueueCharges: (js) => queues.enqueueCharges(js),
     queuedCharges: () => queues.queuedCharges(),
     scheduleScan: (ms) => queues.scheduleScan(ms),
+    repairCharge: (j) => queues.repairCharge(j),
+    // One per scheduler process: it remembers which due invoices it keeps finding unattempted.
+    stuck: new StuckDueTracker(),
   };
   // Every log line a job writes carries its job id (pino child logger on the job's context).
   const jobDeps = (job: Job, queue: string): JobDeps => ({

@@ -37,6 +37,8 @@ export interface Queues {
   maintenance: Queue<MaintenanceJob>;
   reconcile: Queue<ReconcileJob>;
   enqueueCharge(job: ChargeJob): Promise<void>;
+  /** Removes a stray job hash that blocks this job id (see renewals/stuckDue.ts) and enqueues again; true if it did. */
+  repairCharge(job: ChargeJob): Promise<boolean>;
   /** Many charge jobs in one round trip (addBulk); existing job ids stay as they are. */
   enqueueCharges(jobs: ChargeJob[]): Promise<void>;
   /** Charge jobs held in Redis and not yet taken by a worker (waiting, delayed, prioritized). */
@@ -74,6 +76,17 @@ export function openQueues(redisUrl: string, prefix: string): Queues {
       await charge.addBulk(
         jobs.map((job) => ({ name: 'charge', data: job, opts: { jobId: chargeJobId(job.invoiceId, job.attemptNo) } })),
       );
+    },
+    async repairCharge(job) {
+      const id = chargeJobId(job.invoiceId, job.attemptNo);
+      const state = await charge.getJobState(id);
+      // Waiting, active, delayed…: the job is where it should be. 'unknown' with a job hash
+      // present (or a kept 'failed'/'completed') is a stray that would swallow every re-enqueue.
+      if (state !== 'unknown' && state !== 'failed' && state !== 'completed') return false;
+      if ((await charge.getJob(id)) === undefined) return false;
+      await charge.remove(id);
+      await charge.add('charge', job, { jobId: id });
+      return true;
     },
     async queuedCharges() {
       return charge.count();

@@ -6,6 +6,7 @@ import { scanDueWork, SCAN_FOLLOW_UP_MS, type ScanReport } from './scan.ts';
 import { reconcileOpenAttempts, type ReconcileReport } from './reconcile.ts';
 import { runDunningDeadlines } from '../dunning/deadlines.ts';
 import { followOpenRefunds } from '../refunds/refunds.ts';
+import type { StuckDueTracker } from './stuckDue.ts';
 
 /**
  * The bodies of the BullMQ jobs, free of BullMQ itself: workers/ and the in-process engine
@@ -18,6 +19,9 @@ export interface JobDeps {
   enqueueCharges?(jobs: ChargeJob[]): Promise<void>;
   queuedCharges?(): Promise<number>;
   scheduleScan?(delayMs: number): Promise<void>;
+  /** Repairs a stray charge job (queue/connection.ts) for invoices the tracker saw stuck. */
+  repairCharge?(job: ChargeJob): Promise<boolean>;
+  stuck?: StuckDueTracker;
 }
 
 export async function runChargeJob(deps: JobDeps, job: ChargeJob): Promise<ChargeResult> {
@@ -55,6 +59,8 @@ export async function runMaintenanceJob(deps: JobDeps, job: MaintenanceJob): Pro
       batchSize: deps.ctx.config.scanBatch,
       queuedCharges: deps.queuedCharges,
       maxQueued: deps.queuedCharges ? deps.ctx.config.scanMaxQueued : undefined,
+      stuck: deps.stuck,
+      repairCharge: deps.repairCharge,
       trialWillEndMs: deps.ctx.config.trialWillEndHours * 3600 * 1000,
     },
     now,

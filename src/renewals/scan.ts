@@ -10,6 +10,7 @@ import type { ChargeJob } from '../queue/names.ts';
 import { renewSubscription } from './renew.ts';
 import { lockSubscription } from '../db/locks.ts';
 import { announceTrialsEnding, resumeDuePaused } from '../subscriptions/scheduled.ts';
+import type { StuckDueTracker } from './stuckDue.ts';
 
 /**
  * The scheduler's scan: re-derives every piece of due work from Postgres. It is the reason a
@@ -45,6 +46,11 @@ export interface ScanDeps {
   maxQueued?: number;
   /** How long before a trial ends `subscription.trial_will_end` is recorded (0 = not announced). */
   trialWillEndMs?: number;
+  /** Due invoices seen again and again without an attempt: their jobs are checked (stuckDue.ts). */
+  stuck?: StuckDueTracker;
+  repairCharge?(job: ChargeJob): Promise<boolean>;
+  /** Real wall time in ms (the tracker's clock); Date.now unless a test passes its own. */
+  wallNow?: () => number;
 }
 
 export interface ScanReport {
@@ -58,6 +64,8 @@ export interface ScanReport {
   deferred: number;
   /** The queue was full: due work may remain, scan again soon. */
   more: boolean;
+  /** Stray charge jobs removed and enqueued again (renewals/stuckDue.ts). */
+  repaired: number;
 }
 
 export async function scanDueWork(deps: ScanDeps, now: Date): Promise<ScanReport> {
@@ -70,6 +78,7 @@ export async function scanDueWork(deps: ScanDeps, now: Date): Promise<ScanReport
     trialsEnding: 0,
     deferred: 0,
     more: false,
+    repaired: 0,
   };
   // Lifecycle first: a resumed subscription's invoice is then enqueued by the pass below.
   report.resumed = await resumeDuePaused(deps.db, now, deps.batchSize);
@@ -77,6 +86,7 @@ export async function scanDueWork(deps: ScanDeps, now: Date): Promise<ScanReport
   const gate = new QueueGate(deps);
   await renewDueSubscriptions(deps, gate, now, report);
   await enqueueDueInvoices(deps, gate, now, report);
+  deps.stuck?.endScan();
   report.expired = await expireIncomplete(deps.db, now, deps.batchSize);
   return report;
 }
@@ -220,8 +230,17 @@ async function enqueueDueInvoices(deps: ScanDeps, gate: QueueGate, now: Date, re
       )
       .orderBy(asc(invoices.nextAttemptAt), asc(invoices.id))
       .limit(limit);
-    await gate.push(due.map((row) => ({ invoiceId: row.id, attemptNo: row.attemptCount + 1 })));
+    const jobs = due.map((row) => ({ invoiceId: row.id, attemptNo: row.attemptCount + 1 }));
+    await gate.push(jobs);
     report.enqueued += due.length;
+    if (deps.stuck && deps.repairCharge) {
+      const wallNow = (deps.wallNow ?? Date.now)();
+      for (const job of jobs) {
+        if (!deps.stuck.observe(job.invoiceId, wallNow)) continue;
+        deps.stuck.restart(job.invoiceId, wallNow);
+        if (await deps.repairCharge(job)) report.repaired += 1;
+      }
+    }
     budget -= due.length;
     const last = due[due.length - 1];
     if (due.length < limit || !last || !last.at) return;
