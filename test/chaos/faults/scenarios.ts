@@ -75,17 +75,20 @@ async function populate(world: World, n: number, rnd: () => number): Promise<voi
  */
 async function advanceAndSettle(world: World, to: Date, timeoutMs = 30_000): Promise<number> {
   let windowDecisions = 0;
+  let reconnects = 0;
   for (let tries = 0; ; tries++) {
     try {
       await advanceTestClock(world.ctx.db, world.queues, { to, wait: true, stepMs: DAY, timeoutMs });
       return windowDecisions;
     } catch (err) {
-      if (tries >= 5) throw err;
-      if (isConnectionLoss(err)) {
+      if (isConnectionLoss(err) && reconnects < 30) {
         // The operator's own connection was cut (Postgres restarting): reconnect and go on.
+        reconnects += 1;
+        tries -= 1;
         await sleep(1000);
         continue;
       }
+      if (tries >= 5) throw err;
       if (!(err instanceof WaitTimeoutError)) throw err;
       const later = { now: () => new Date(Date.now() + REQUEST_WINDOW_MS + RECONCILE_MARGIN_MS + 60_000) };
       const r = await reconcileOpenAttempts({ ...world.ctx, wall: later });
@@ -103,7 +106,7 @@ function isConnectionLoss(err: unknown): boolean {
     if (parts.length > 20) break;
   }
   const text = parts.join(' ');
-  return /\b(08\d{3}|57P0[123])\b|ECONNREFUSED|ECONNRESET|Connection terminated|terminating connection|the database system is (starting up|shutting down)/.test(
+  return /\b(08\d{3}|57P0[123])\b|ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|connection error|terminating connection|the database system is (starting up|shutting down)/.test(
     text,
   );
 }
