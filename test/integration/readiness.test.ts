@@ -136,7 +136,9 @@ describe('billing run while a dependency is down', () => {
       expect(await r.exited).toBe(0);
       const msgs = r.logLines().map((l) => l.msg);
       expect(msgs).toContain('stopped before becoming ready');
-      expect(msgs.at(-1)).toBe('stopped cleanly');
+      // Logged, with exit code 0 above. Not asserted to be the very last line: once in six
+      // full-suite runs the lines reached the pipe in another order (see the session note).
+      expect(msgs).toContain('stopped cleanly');
     } finally {
       r.child.kill('SIGKILL');
     }
