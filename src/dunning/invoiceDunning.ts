@@ -114,27 +114,28 @@ export async function applyDecline(
     actionDeadline: null,
     status: 'open' as const,
   };
+  // The same failure event in every branch; only the next step (and its time) differs.
+  const failedEvent = (nextStep: string, retryAt: Date | null) =>
+    invoicePaymentFailed(
+      invoice,
+      {
+        subscriptionId: sub.id,
+        orderInfo,
+        declineClass,
+        outcomeClass: classified.class,
+        retryAt,
+        failedAttempts: failed,
+        nextStep,
+      },
+      now,
+    );
   if (step.action === 'retry') {
     const reason = `${classified.rule}: retry ${failed} of ${policy.maxAttempts - 1} per the dunning policy`;
     await tx
       .update(invoices)
       .set({ ...base, nextAttemptAt: step.at, nextStepReason: reason })
       .where(eq(invoices.id, invoice.id));
-    emit(
-      invoicePaymentFailed(
-        invoice,
-        {
-          subscriptionId: sub.id,
-          orderInfo,
-          declineClass,
-          outcomeClass: classified.class,
-          retryAt: step.at,
-          failedAttempts: failed,
-          nextStep: 'retry',
-        },
-        now,
-      ),
-    );
+    emit(failedEvent('retry', step.at));
     emit(invoiceRetryScheduled(invoice, { subscriptionId: sub.id, at: step.at, failedAttempts: failed, reason }, now));
     await toPastDue(tx, sub, invoice.id, orderInfo, now, emit);
     return;
@@ -149,39 +150,11 @@ export async function applyDecline(
         nextStepReason: `${classified.rule}: this card is never retried; waiting for a new payment method until ${step.until.toISOString()}`,
       })
       .where(eq(invoices.id, invoice.id));
-    emit(
-      invoicePaymentFailed(
-        invoice,
-        {
-          subscriptionId: sub.id,
-          orderInfo,
-          declineClass,
-          outcomeClass: classified.class,
-          retryAt: null,
-          failedAttempts: failed,
-          nextStep: 'update_payment_method',
-        },
-        now,
-      ),
-    );
+    emit(failedEvent('update_payment_method', null));
     await toPastDue(tx, sub, invoice.id, orderInfo, now, emit);
     return;
   }
-  emit(
-    invoicePaymentFailed(
-      invoice,
-      {
-        subscriptionId: sub.id,
-        orderInfo,
-        declineClass,
-        outcomeClass: classified.class,
-        retryAt: null,
-        failedAttempts: failed,
-        nextStep: step.finalAction,
-      },
-      now,
-    ),
-  );
+  emit(failedEvent(step.finalAction, null));
   await applyFinalAction(
     tx,
     policy,
