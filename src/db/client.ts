@@ -36,6 +36,21 @@ export function openDatabase(url: string, opts: { max?: number } = {}): Database
   return { db, pool, close: () => pool.end() };
 }
 
+/** The physical connection under each transaction handle (pooledTransaction below). */
+const txClients = new WeakMap<Tx, pg.PoolClient>();
+
+/**
+ * The pg connection a transaction runs on, for the hot path's named prepared statements
+ * (db/hotPath.ts): drizzle builds each query anew per call and has no prepared statements
+ * inside a transaction, which cost more CPU per renewal than the whole baseline loop.
+ * Statements sent here are part of the same transaction as the tx's own.
+ */
+export function clientOf(tx: Tx): pg.PoolClient {
+  const client = txClients.get(tx);
+  if (!client) throw new Error('clientOf: not a transaction opened by openDatabase');
+  return client;
+}
+
 /**
  * drizzle-orm 0.45's pooled `transaction()` runs BEGIN outside its try/finally, so a BEGIN that
  * fails (the connection died: a Postgres restart) never releases the client, and a failed
@@ -56,7 +71,10 @@ function pooledTransaction(pool: pg.Pool): Db['transaction'] {
     }
     let failure: Error | undefined;
     try {
-      return await clientDb.transaction(fn, config);
+      return await clientDb.transaction((tx) => {
+        txClients.set(tx, client);
+        return fn(tx);
+      }, config);
     } catch (err) {
       failure = err instanceof Error ? err : new Error(String(err));
       throw err;

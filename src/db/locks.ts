@@ -2,7 +2,11 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from './client.ts';
 import { chargeAttempts, invoices, subscriptions } from './schema.ts';
 import type { AttemptRow, InvoiceRow, SubscriptionRow } from './rows.ts';
-import { OPEN_ATTEMPT_STATUSES, type AttemptStatus } from '../billing/attemptStatus.ts';
+import { DECLINED_ATTEMPT_STATUSES, OPEN_ATTEMPT_STATUSES } from '../billing/attemptStatus.ts';
+import type { InvoiceStatus, SubscriptionStatus } from '../billing/subscriptionStatus.ts';
+import { rawShape } from './rawRows.ts';
+import { run, statement } from './prepared.ts';
+import { sqlListText } from './sqlLists.ts';
 
 /**
  * Row locks are always taken in one order — subscription, then invoice, then attempt — by
@@ -38,56 +42,133 @@ export async function lockInvoice(tx: Tx, id: string): Promise<(InvoiceRow & { h
   return r ? { ...r.invoice, hasOpenAttempt: r.hasOpenAttempt } : undefined;
 }
 
-/** The attempt, locked, and the id of another attempt of the same invoice that succeeded, if any. */
-export async function lockAttempt(
-  tx: Tx,
-  id: string,
-): Promise<(AttemptRow & { otherSuccessId: string | null }) | undefined> {
-  const other = tx
-    .select({ id: sql`o.id` })
-    .from(sql`${chargeAttempts} o`)
-    .where(
-      sql`o.invoice_id = ${chargeAttempts.invoiceId} and o.status = ${'succeeded' satisfies AttemptStatus} and o.id <> ${chargeAttempts.id}`,
-    )
-    .limit(1);
-  const rows = await tx
-    .select({ attempt: chargeAttempts, otherSuccessId: sql<string | null>`(${other})` })
-    .from(chargeAttempts)
-    .where(eq(chargeAttempts.id, id))
-    .for('update', { of: chargeAttempts });
-  const r = rows[0];
-  return r ? { ...r.attempt, otherSuccessId: r.otherSuccessId } : undefined;
-}
-
 export interface AttemptChain {
   sub: SubscriptionRow;
   invoice: InvoiceRow & { hasOpenAttempt: boolean };
   attempt: AttemptRow & { otherSuccessId: string | null };
 }
 
+const S = rawShape(subscriptions, 's');
+const I = rawShape(invoices, 'i');
+const A = rawShape(chargeAttempts, 'a');
+
 /**
- * Locks the subscription → invoice → attempt chain for an attempt, in the canonical order.
- * Callers that already know the parent ids pass them and save a round trip.
+ * `FOR UPDATE OF s, i, a` takes the row locks in the order the list names them (Postgres
+ * builds its row marks from the OF list and locks each output row's marks in that order), so
+ * one statement locks the chain in the canonical order; test/integration/db/locks.test.ts
+ * checks that the subscription is held while the statement waits for the invoice.
  */
-export async function lockAttemptChain(
-  tx: Tx,
-  attemptId: string,
-  known?: { invoiceId: string; subscriptionId: string },
-): Promise<AttemptChain | undefined> {
-  const peek =
-    known ??
-    (
-      await tx
-        .select({ invoiceId: chargeAttempts.invoiceId, subscriptionId: invoices.subscriptionId })
-        .from(chargeAttempts)
-        .innerJoin(invoices, eq(invoices.id, chargeAttempts.invoiceId))
-        .where(eq(chargeAttempts.id, attemptId))
-    )[0];
-  if (!peek) return undefined;
-  const sub = await lockSubscription(tx, peek.subscriptionId);
-  const invoice = await lockInvoice(tx, peek.invoiceId);
-  const attempt = await lockAttempt(tx, attemptId);
-  if (!sub || !invoice || !attempt || attempt.invoiceId !== invoice.id || invoice.subscriptionId !== sub.id)
-    return undefined;
-  return { sub, invoice, attempt };
+const LOCK_ATTEMPT_CHAIN = statement(
+  'lock_attempt_chain',
+  `select ${S.select}, ${I.select}, ${A.select},
+     exists (select 1 from charge_attempts o where o.invoice_id = i.id and o.status in ${sqlListText(OPEN_ATTEMPT_STATUSES)}) as "has_open_attempt",
+     (select o.id from charge_attempts o where o.invoice_id = a.invoice_id and o.status = 'succeeded' and o.id <> a.id limit 1) as "other_success_id"
+   from charge_attempts a
+   join invoices i on i.id = a.invoice_id
+   join subscriptions s on s.id = i.subscription_id
+   where a.id = $1
+   for update of s, i, a`,
+);
+
+/** Locks the subscription → invoice → attempt chain of an attempt, in the canonical order, in one round trip. */
+export async function lockAttemptChain(tx: Tx, attemptId: string): Promise<AttemptChain | undefined> {
+  const row = (await run(tx, LOCK_ATTEMPT_CHAIN, [attemptId]))[0];
+  if (!row) return undefined;
+  return {
+    sub: S.map(row),
+    invoice: { ...I.map(row), hasOpenAttempt: row.has_open_attempt === true },
+    attempt: { ...A.map(row), otherSuccessId: typeof row.other_success_id === 'string' ? row.other_success_id : null },
+  };
+}
+
+/** What a charge needs to decide and build its request, read under the subscription and invoice locks. */
+export interface ChargeTarget {
+  subscriptionId: string;
+  subscriptionStatus: SubscriptionStatus;
+  invoiceId: string;
+  invoiceStatus: InvoiceStatus;
+  attemptCount: number;
+  nextAttemptAt: Date | null;
+  amount: number;
+  currency: string;
+  periodStart: Date;
+  hasOpenAttempt: boolean;
+  /** An earlier attempt on this invoice was declined: this one is a reattempt (card-network caps). */
+  reattempt: boolean;
+  /** Null when the subscription's customer, plan or card row is missing (a broken reference). */
+  refs: {
+    paymentMethodId: string;
+    brand: string | null;
+    mandateTradeNo: string | null;
+    asiabillPaymentMethodId: string;
+    asiabillCustomerId: string;
+    planName: string;
+  } | null;
+}
+
+interface ChargeTargetRow {
+  sid: string;
+  sstatus: SubscriptionStatus;
+  iid: string;
+  istatus: InvoiceStatus;
+  attempt_count: number;
+  next_attempt_at: Date | null;
+  amount: number;
+  currency: string;
+  period_start: Date;
+  has_open_attempt: boolean;
+  reattempt: boolean;
+  pm_id: string | null;
+  brand: string | null;
+  mandate_trade_no: string | null;
+  asiabill_payment_method_id: string | null;
+  asiabill_customer_id: string | null;
+  plan_name: string | null;
+}
+
+const LOCK_CHARGE_TARGET = statement(
+  'lock_charge_target',
+  `select s.id as sid, s.status as sstatus, i.id as iid, i.status as istatus, i.attempt_count, i.next_attempt_at,
+     i.amount, i.currency, i.period_start,
+     exists (select 1 from charge_attempts o where o.invoice_id = i.id and o.status in ${sqlListText(OPEN_ATTEMPT_STATUSES)}) as has_open_attempt,
+     exists (select 1 from charge_attempts o where o.invoice_id = i.id and o.status in ${sqlListText(DECLINED_ATTEMPT_STATUSES)}) as reattempt,
+     pm.id as pm_id, pm.brand, pm.mandate_trade_no, pm.asiabill_payment_method_id, c.asiabill_customer_id, pl.name as plan_name
+   from subscriptions s
+   join invoices i on i.subscription_id = s.id
+   left join payment_methods pm on pm.id = s.payment_method_id
+   left join customers c on c.id = s.customer_id
+   left join plans pl on pl.id = s.plan_id
+   where i.id = $1
+   for update of s, i`,
+);
+
+/** The invoice to charge, its subscription locked first (canonical order), and the card, customer and plan references, in one round trip. */
+export async function lockChargeTarget(tx: Tx, invoiceId: string): Promise<ChargeTarget | undefined> {
+  const r = (await run<ChargeTargetRow>(tx, LOCK_CHARGE_TARGET, [invoiceId]))[0];
+  if (!r) return undefined;
+  const refs =
+    r.pm_id !== null && r.asiabill_payment_method_id !== null && r.asiabill_customer_id !== null && r.plan_name !== null
+      ? {
+          paymentMethodId: r.pm_id,
+          brand: r.brand,
+          mandateTradeNo: r.mandate_trade_no,
+          asiabillPaymentMethodId: r.asiabill_payment_method_id,
+          asiabillCustomerId: r.asiabill_customer_id,
+          planName: r.plan_name,
+        }
+      : null;
+  return {
+    subscriptionId: r.sid,
+    subscriptionStatus: r.sstatus,
+    invoiceId: r.iid,
+    invoiceStatus: r.istatus,
+    attemptCount: r.attempt_count,
+    nextAttemptAt: r.next_attempt_at,
+    amount: r.amount,
+    currency: r.currency,
+    periodStart: r.period_start,
+    hasOpenAttempt: r.has_open_attempt,
+    reattempt: r.reattempt,
+    refs,
+  };
 }

@@ -1,7 +1,6 @@
-import { and, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, eq, gt } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { chargeAttempts, invoices, paymentMethods } from '../db/schema.ts';
-import { DECLINED_ATTEMPT_STATUSES } from '../billing/attemptStatus.ts';
 import { capsFor, earliestAllowed, networkOf } from '../billing/networkCaps.ts';
 
 /**
@@ -13,27 +12,19 @@ import { capsFor, earliestAllowed, networkOf } from '../billing/networkCaps.ts';
 const WINDOW_MS = 30 * 86_400_000;
 
 export interface CapCheck {
-  /** This attempt is a reattempt after a decline on the invoice (counts toward the caps). */
-  reattempt: boolean;
   /** Set when the attempt must wait: the earliest time the caps allow it. */
   waitUntil: Date | null;
   rule: string | null;
 }
 
+/** For a reattempt (an earlier attempt on the invoice was declined): may it go out now? */
 export async function checkNetworkCaps(
   tx: Tx,
-  p: { invoiceId: string; paymentMethodId: string; brand: string | null; now: Date; visaCap: number },
+  p: { paymentMethodId: string; brand: string | null; now: Date; visaCap: number },
 ): Promise<CapCheck> {
-  const declinedBefore = await tx
-    .select({ n: sql<number>`count(*)::int` })
-    .from(chargeAttempts)
-    .where(
-      and(eq(chargeAttempts.invoiceId, p.invoiceId), inArray(chargeAttempts.status, [...DECLINED_ATTEMPT_STATUSES])),
-    );
-  const reattempt = (declinedBefore[0]?.n ?? 0) > 0;
   const network = networkOf(p.brand);
   const caps = capsFor(network, p.visaCap);
-  if (!reattempt || caps.length === 0) return { reattempt, waitUntil: null, rule: null };
+  if (caps.length === 0) return { waitUntil: null, rule: null };
   // Caps are per card across invoices, and invoices are charged in parallel: serialise the
   // count-then-insert on the card's row (locked last, after subscription and invoice, the
   // same order applySuccess takes it in) until this charge transaction commits.
@@ -57,9 +48,9 @@ export async function checkNetworkCaps(
     past.map((r) => r.at),
     caps,
   );
-  if (allowed.getTime() <= p.now.getTime()) return { reattempt, waitUntil: null, rule: null };
+  if (allowed.getTime() <= p.now.getTime()) return { waitUntil: null, rule: null };
   const rule = caps.map((c) => `${c.limit}/${Math.round(c.windowMs / 3_600_000)}h`).join(', ');
-  return { reattempt, waitUntil: allowed, rule: `${network} reattempt cap (${rule}) for this card` };
+  return { waitUntil: allowed, rule: `${network} reattempt cap (${rule}) for this card` };
 }
 
 /** Moves the invoice's next attempt to when the caps allow it. */

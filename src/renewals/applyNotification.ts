@@ -102,10 +102,7 @@ export async function applyNotification(
         // or a stale notification is recorded without taking any lock.
         res = 'no-change';
       } else {
-        const applied = await applyOutcome(tx, attempt.id, outcome, now, 'notification', {
-          invoiceId: attempt.invoiceId,
-          subscriptionId: attempt.subscriptionId,
-        });
+        const applied = await applyOutcome(tx, attempt.id, outcome, now, 'notification');
         res = applied?.applied ? `applied:${applied.attempt}` : 'no-change';
         if (applied?.refundId) {
           queuedRefund = applied.refundId;

@@ -1,12 +1,11 @@
-import { eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
-import { chargeAttempts, customers, invoices, paymentMethods, plans } from '../db/schema.ts';
 import { newId, ID_PREFIX } from '../ids.ts';
 import { isDuplicateOrder } from '../asiabill/codes.ts';
 import { UnknownOutcomeError, AsiabillApiError } from '../asiabill/errors.ts';
 import type { ConfirmChargeResult, TokenType } from '../asiabill/types.ts';
 import { ValidationError, errorMessage } from '../errors.ts';
-import { lockInvoice, lockSubscription } from '../db/locks.ts';
+import { lockChargeTarget } from '../db/locks.ts';
+import { writeIntent } from './writeIntent.ts';
 import { applyOutcome, type Outcome } from './outcome.ts';
 import { buildChargeRequest, orderNoFor } from './chargeRequest.ts';
 import { publicUrlOf } from './publicUrl.ts';
@@ -59,76 +58,65 @@ export async function chargeInvoice(
 ): Promise<ChargeResult> {
   const now = await ctx.time.now();
   const prepared = await ctx.db.transaction(async (tx) => {
-    const peek = (
-      await tx.select({ subscriptionId: invoices.subscriptionId }).from(invoices).where(eq(invoices.id, invoiceId))
-    )[0];
-    if (!peek) return { kind: 'skip' as const, reason: 'invoice_not_found' as const };
-    const sub = await lockSubscription(tx, peek.subscriptionId);
-    const invoice = await lockInvoice(tx, invoiceId);
-    if (!sub || !invoice) return { kind: 'skip' as const, reason: 'invoice_not_found' as const };
-    if (invoice.status !== 'open') return { kind: 'skip' as const, reason: 'invoice_not_open' as const };
-    if (!(opts.manual ? isPayable(sub.status) : isBillable(sub.status)))
+    const target = await lockChargeTarget(tx, invoiceId);
+    if (!target) return { kind: 'skip' as const, reason: 'invoice_not_found' as const };
+    if (target.invoiceStatus !== 'open') return { kind: 'skip' as const, reason: 'invoice_not_open' as const };
+    if (!(opts.manual ? isPayable(target.subscriptionStatus) : isBillable(target.subscriptionStatus)))
       return { kind: 'skip' as const, reason: 'not_billable' as const };
-    if (opts.expectAttemptNo !== undefined && invoice.attemptCount + 1 !== opts.expectAttemptNo)
+    if (opts.expectAttemptNo !== undefined && target.attemptCount + 1 !== opts.expectAttemptNo)
       return { kind: 'skip' as const, reason: 'stale_job' as const };
-    if (!opts.manual && (!invoice.nextAttemptAt || invoice.nextAttemptAt.getTime() > now.getTime()))
+    if (!opts.manual && (!target.nextAttemptAt || target.nextAttemptAt.getTime() > now.getTime()))
       return { kind: 'skip' as const, reason: 'not_due' as const };
-    if (invoice.hasOpenAttempt) return { kind: 'skip' as const, reason: 'in_flight' as const };
+    if (target.hasOpenAttempt) return { kind: 'skip' as const, reason: 'in_flight' as const };
+    const refs = target.refs;
+    if (!refs)
+      throw new Error(`subscription ${target.subscriptionId} references a missing customer, plan or payment method`);
 
-    const refs = (
-      await tx
-        .select({ pm: paymentMethods, asiabillCustomerId: customers.asiabillCustomerId, planName: plans.name })
-        .from(paymentMethods)
-        .innerJoin(customers, eq(customers.id, sub.customerId))
-        .innerJoin(plans, eq(plans.id, sub.planId))
-        .where(eq(paymentMethods.id, sub.paymentMethodId))
-    )[0];
-    if (!refs) throw new Error(`subscription ${sub.id} references a missing customer, plan or payment method`);
-    const { pm } = refs;
-    const cap = await checkNetworkCaps(tx, {
-      invoiceId: invoice.id,
-      paymentMethodId: pm.id,
-      brand: pm.brand,
-      now,
-      visaCap: ctx.config.visaRetryCap,
-    });
-    if (cap.waitUntil && cap.rule) {
-      await deferForCap(tx, invoice.id, cap.waitUntil, cap.rule);
-      return { kind: 'skip' as const, reason: 'network_cap' as const };
+    // Only a reattempt after a decline counts toward the card-network caps (and costs the
+    // extra statements of the check); a first attempt goes straight to the intent.
+    if (target.reattempt) {
+      const cap = await checkNetworkCaps(tx, {
+        paymentMethodId: refs.paymentMethodId,
+        brand: refs.brand,
+        now,
+        visaCap: ctx.config.visaRetryCap,
+      });
+      if (cap.waitUntil && cap.rule) {
+        await deferForCap(tx, target.invoiceId, cap.waitUntil, cap.rule);
+        return { kind: 'skip' as const, reason: 'network_cap' as const };
+      }
     }
 
-    const attemptNo = invoice.attemptCount + 1;
-    const orderNo = orderNoFor(invoice.id, attemptNo);
-    const tokenType: TokenType = pm.mandateTradeNo ? 'Recurring' : 'InitRecurring';
+    const attemptNo = target.attemptCount + 1;
+    const orderNo = orderNoFor(target.invoiceId, attemptNo);
+    const tokenType: TokenType = refs.mandateTradeNo ? 'Recurring' : 'InitRecurring';
     // Real wall time, also under a test clock: AsiaBill checks it against its own clock.
     const requestTime = ctx.wall.now();
     const attemptId = newId(ID_PREFIX.attempt);
-    await tx.insert(chargeAttempts).values({
-      id: attemptId,
-      invoiceId: invoice.id,
+    await writeIntent(tx, {
+      attemptId,
+      invoiceId: target.invoiceId,
       attemptNo,
       orderNo,
       tokenType,
-      amount: invoice.amount,
-      currency: invoice.currency,
-      status: 'started',
+      amount: target.amount,
+      currency: target.currency,
       requestTime,
       respondBy: attemptRespondBy(requestTime, ctx.config.gateway.timeoutMs),
       createdAt: now,
-      paymentMethodId: pm.id,
-      reattempt: cap.reattempt,
+      paymentMethodId: refs.paymentMethodId,
+      reattempt: target.reattempt,
     });
-    await tx.update(invoices).set({ attemptCount: attemptNo, nextAttemptAt: null }).where(eq(invoices.id, invoice.id));
     const request = buildChargeRequest({
       orderNo,
-      amount: invoice.amount,
-      currency: invoice.currency,
+      amount: target.amount,
+      currency: target.currency,
       tokenType,
       asiabillCustomerId: refs.asiabillCustomerId,
-      asiabillPaymentMethodId: pm.asiabillPaymentMethodId,
+      asiabillPaymentMethodId: refs.asiabillPaymentMethodId,
       planName: refs.planName,
-      subscriptionId: sub.id,
-      periodStart: invoice.periodStart,
+      subscriptionId: target.subscriptionId,
+      periodStart: target.periodStart,
       publicUrl: publicUrlOf(ctx.config),
       webSite: ctx.config.webSite,
       customerIp: opts.customerIp ?? ctx.config.serverIp,
@@ -140,8 +128,7 @@ export async function chargeInvoice(
       tokenType,
       requestTime,
       request,
-      subscriptionId: sub.id,
-      invoiceId: invoice.id,
+      subscriptionId: target.subscriptionId,
     };
   });
   if (prepared.kind === 'skip') return { kind: 'skipped', reason: prepared.reason };
@@ -181,12 +168,7 @@ export async function chargeInvoice(
   // Engine time at the end of the call, without a second clock read (under the test clock a
   // read is a query): the start time plus the real time the call took.
   const after = new Date(now.getTime() + (ctx.wall.now().getTime() - prepared.requestTime.getTime()));
-  const applied = await ctx.db.transaction((tx) =>
-    applyOutcome(tx, prepared.attemptId, outcome, after, 'response', {
-      invoiceId: prepared.invoiceId,
-      subscriptionId: prepared.subscriptionId,
-    }),
-  );
+  const applied = await ctx.db.transaction((tx) => applyOutcome(tx, prepared.attemptId, outcome, after, 'response'));
   return {
     kind: 'attempted',
     attemptId: prepared.attemptId,

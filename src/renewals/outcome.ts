@@ -1,6 +1,6 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
-import { chargeAttempts, invoices, paymentMethods, subscriptions } from '../db/schema.ts';
+import { chargeAttempts, invoices } from '../db/schema.ts';
 import { canTransition, type AttemptStatus } from '../billing/attemptStatus.ts';
 import { classifyDecline } from '../billing/declines.ts';
 import { classifyOutcome } from '../billing/outcomeClasses.ts';
@@ -17,6 +17,7 @@ import {
 import { lockAttemptChain, type AttemptChain } from '../db/locks.ts';
 import { isBillable, isPayable } from '../billing/subscriptionStatus.ts';
 import { queueDuplicateRefund } from '../refunds/refunds.ts';
+import { writeSuccess } from './writeSuccess.ts';
 
 /**
  * Applying what we learned about a charge attempt — from the confirmCharge response, an
@@ -56,9 +57,8 @@ export async function applyOutcome(
   outcome: Outcome,
   now: Date,
   source: OutcomeSource,
-  known?: { invoiceId: string; subscriptionId: string },
 ): Promise<ApplyResult | undefined> {
-  const chain = await lockAttemptChain(tx, attemptId, known);
+  const chain = await lockAttemptChain(tx, attemptId);
   if (!chain) return undefined;
   const events: NewEvent[] = [];
   const result = await transition(tx, chain, outcome, now, source, events);
@@ -179,55 +179,36 @@ async function applySuccess(
     return { applied: false, attempt: attempt.status, renewalDue: false, ...(refundId ? { refundId } : {}) };
   }
 
-  await tx
-    .update(chargeAttempts)
-    .set({
-      status: 'succeeded',
-      tradeNo: outcome.tradeNo ?? attempt.tradeNo,
-      orderInfo: outcome.orderInfo ?? attempt.orderInfo,
-      finishedAt: now,
-      outcomeClass: 'paid',
-    })
-    .where(eq(chargeAttempts.id, attempt.id));
   emit(chargeSucceeded(attempt, invoice.id, outcome.tradeNo ?? null, source, now));
-
-  // A pay link is paid on AsiaBill's page, not with the stored card: it sets up no mandate.
-  if (attempt.tokenType === 'InitRecurring' && attempt.kind === 'charge' && outcome.tradeNo) {
-    await tx
-      .update(paymentMethods)
-      .set({ mandateTradeNo: outcome.tradeNo })
-      .where(and(eq(paymentMethods.id, sub.paymentMethodId), isNull(paymentMethods.mandateTradeNo)));
-  }
-
-  await tx
-    .update(invoices)
-    .set({ status: 'paid', paidAt: now, nextAttemptAt: null, actionDeadline: null, nextStepReason: null })
-    .where(eq(invoices.id, invoice.id));
   emit(invoicePaid(invoice, sub.id, now));
-
-  // `unpaid` (dunning's final action) resumes on payment; ended subscriptions stay ended.
-  if (!isPayable(sub.status)) {
-    // Paid after the subscription ended (a late 3-D Secure completion, a success that arrived
-    // after cancel): the money is real, the subscription stays ended; the event above is
-    // the operator's cue to refund.
-    return { applied: true, attempt: 'succeeded', renewalDue: false };
-  }
+  // `unpaid` (dunning's final action) resumes on payment; ended subscriptions stay ended:
+  // paid after the subscription ended (a late 3-D Secure completion, a success that arrived
+  // after cancel), the money is real, the subscription stays as it is, and invoice.paid is
+  // the operator's cue to refund.
+  const resumes = isPayable(sub.status);
   const isCurrent = invoice.periodIndex === sub.currentPeriodIndex;
   const next = isCurrent ? sub.currentPeriodEnd : sub.nextRenewalAt;
   const endsNow = isCurrent && sub.cancelAtPeriodEnd;
-  await tx
-    .update(subscriptions)
-    .set({
-      status: 'active',
-      statusReason: null,
-      incompleteExpiresAt: null,
-      nextRenewalAt: next,
-      updatedAt: now,
-    })
-    .where(eq(subscriptions.id, sub.id));
-  if (sub.status !== 'active') {
+  if (resumes && sub.status !== 'active') {
     emit(subscriptionTransition(sub, sub.status, 'active', now, { invoiceId: invoice.id }));
   }
+  // A pay link is paid on AsiaBill's page, not with the stored card: it sets up no mandate.
+  const mandate = attempt.tokenType === 'InitRecurring' && attempt.kind === 'charge' && outcome.tradeNo;
+  // One statement for every write of a success and its events (the hot path's last round
+  // trip); the events recorded here are taken off the list applyOutcome writes at the end.
+  await writeSuccess(tx, {
+    attemptId: attempt.id,
+    tradeNo: outcome.tradeNo ?? attempt.tradeNo,
+    orderInfo: outcome.orderInfo ?? attempt.orderInfo,
+    now,
+    mandateTradeNo: mandate ? (outcome.tradeNo ?? null) : null,
+    paymentMethodId: sub.paymentMethodId,
+    invoiceId: invoice.id,
+    subscriptionId: resumes ? sub.id : null,
+    nextRenewalAt: next,
+    events: events.splice(0),
+  });
+  if (!resumes) return { applied: true, attempt: 'succeeded', renewalDue: false };
   return {
     applied: true,
     attempt: 'succeeded',

@@ -324,9 +324,10 @@ describe('processes die, Redis forgets', () => {
     });
     await admin.query('select id from invoices where id = $1 for update', [target.id]);
     await t.engine.queues.charge.resume();
-    // Only a charge (chargeInvoice / applyOutcome's lockInvoice) locks an invoice row, and it
-    // does so after locking the subscription row: a backend blocked on our invoice lock whose
-    // transaction already has an xid (row locks write xmax) is a charge transaction mid-way.
+    // Only a charge (chargeInvoice's lockChargeTarget / applyOutcome's lockAttemptChain) locks an
+    // invoice row here, and it does so after locking the subscription row (`for update of s, i`):
+    // a backend blocked on our invoice lock whose transaction already has an xid (row locks
+    // write xmax) is a charge transaction mid-way.
     let inFlight: { pid: number; in_transaction: boolean; holds_row_locks: boolean; query: string } | undefined;
     await until('the charge transaction to block on the invoice row', async () => {
       // Inside a transaction pg_stat_activity is a snapshot taken at first use: refresh it.
@@ -339,7 +340,7 @@ describe('processes die, Redis forgets', () => {
       return inFlight !== undefined;
     });
     expect(inFlight!.holds_row_locks).toBe(true);
-    expect(inFlight!.query).toMatch(/from "invoices".*for update of "invoices"/is);
+    expect(inFlight!.query).toMatch(/join invoices i .*for update of s, i/is);
     expect(inFlight!.in_transaction).toBe(true);
     const cut = await admin.query<{ ok: boolean }>('select pg_terminate_backend($1) as ok', [inFlight!.pid]);
     expect(cut.rows[0]?.ok).toBe(true);
