@@ -7,7 +7,7 @@ import { COLLECTABLE_INVOICE } from '../billing/subscriptionStatus.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { subscriptionTransition } from '../events/builders.ts';
 import type { ChargeJob } from '../queue/names.ts';
-import { renewSubscription } from './renew.ts';
+import { renewDuePage } from './renewPage.ts';
 import { lockSubscription } from '../db/locks.ts';
 import { announceTrialsEnding, resumeDuePaused } from '../subscriptions/scheduled.ts';
 import type { StuckDueTracker } from './stuckDue.ts';
@@ -18,7 +18,7 @@ import type { StuckDueTracker } from './stuckDue.ts';
  * is due is found again here and (re-)enqueued under a job id derived from Postgres ids.
  *
  * Paging is keyset-based ((due_at, id) > cursor) so a scan over millions of rows never uses
- * OFFSET; each due subscription is renewed in its own short transaction (renew.ts), up to
+ * OFFSET; due subscriptions are renewed a page per transaction (renewPage.ts), up to
  * SCAN_PARALLEL_PAGES pages at a time, and a page's charges are enqueued in one round trip (addBulk).
  *
  * Back-pressure: Redis holds only a bounded look-ahead of charge jobs. With `maxQueued` set,
@@ -118,19 +118,11 @@ async function renewDueSubscriptions(deps: ScanDeps, gate: QueueGate, now: Date,
   let enqueueChain: Promise<void> = Promise.resolve();
   let failure: unknown;
   const handle = async (ids: string[]): Promise<void> => {
-    // One short transaction per subscription (renew.ts): the next invoice's amount comes from
-    // the subscription's plan, pending plan change, coupon and credit (subscriptions/nextCycle.ts),
-    // which a set-based batch would have to re-implement.
-    const jobs: ChargeJob[] = [];
-    for (const id of ids) {
-      const r = await renewSubscription(deps.db, id, now);
-      if (r.kind === 'invoiced') {
-        report.renewed += 1;
-        jobs.push({ invoiceId: r.invoiceId, attemptNo: r.attemptNo });
-      } else if (r.kind === 'ended') {
-        report.ended += 1;
-      }
-    }
+    // A page at a time (renewPage.ts), priced by the same next-cycle function as every renewal.
+    const page = await renewDuePage(deps.db, ids, now);
+    report.renewed += page.invoiced.length;
+    report.ended += page.ended;
+    const jobs: ChargeJob[] = page.invoiced;
     if (jobs.length === 0) return;
     const step = enqueueChain.then(async () => {
       // Invoices that do not fit stay due in Postgres; enqueueDueInvoices (now or in a later scan) sends them.
