@@ -33,7 +33,17 @@ export function openDatabase(url: string, opts: { max?: number } = {}): Database
   });
   const db = drizzle(pool, { schema });
   db.transaction = pooledTransaction(pool);
+  pools.set(db, pool);
   return { db, pool, close: () => pool.end() };
+}
+
+const pools = new WeakMap<Db, pg.Pool>();
+
+/** The pool under a database handle, for autocommit prepared statements (db/prepared.ts). */
+export function poolOf(db: Db): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('poolOf: not a database opened by openDatabase');
+  return pool;
 }
 
 /** The physical connection under each transaction handle (pooledTransaction below). */

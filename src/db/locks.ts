@@ -106,7 +106,7 @@ export interface ChargeTarget {
   } | null;
 }
 
-interface ChargeTargetRow {
+export interface ChargeTargetRow {
   sid: string;
   sstatus: SubscriptionStatus;
   iid: string;
@@ -126,9 +126,8 @@ interface ChargeTargetRow {
   plan_name: string | null;
 }
 
-const LOCK_CHARGE_TARGET = statement(
-  'lock_charge_target',
-  `select s.id as sid, s.status as sstatus, i.id as iid, i.status as istatus, i.attempt_count, i.next_attempt_at,
+/** Also the first step of renewals/claimIntent.ts's one-statement intent. */
+export const CHARGE_TARGET_SELECT = `select s.id as sid, s.status as sstatus, i.id as iid, i.status as istatus, i.attempt_count, i.next_attempt_at,
      i.amount, i.currency, i.period_start,
      exists (select 1 from charge_attempts o where o.invoice_id = i.id and o.status in ${sqlListText(OPEN_ATTEMPT_STATUSES)}) as has_open_attempt,
      exists (select 1 from charge_attempts o where o.invoice_id = i.id and o.status in ${sqlListText(DECLINED_ATTEMPT_STATUSES)}) as reattempt,
@@ -139,13 +138,17 @@ const LOCK_CHARGE_TARGET = statement(
    left join customers c on c.id = s.customer_id
    left join plans pl on pl.id = s.plan_id
    where i.id = $1
-   for update of s, i`,
-);
+   for update of s, i`;
+
+const LOCK_CHARGE_TARGET = statement('lock_charge_target', CHARGE_TARGET_SELECT);
 
 /** The invoice to charge, its subscription locked first (canonical order), and the card, customer and plan references, in one round trip. */
 export async function lockChargeTarget(tx: Tx, invoiceId: string): Promise<ChargeTarget | undefined> {
   const r = (await run<ChargeTargetRow>(tx, LOCK_CHARGE_TARGET, [invoiceId]))[0];
-  if (!r) return undefined;
+  return r ? chargeTargetOf(r) : undefined;
+}
+
+export function chargeTargetOf(r: ChargeTargetRow): ChargeTarget {
   const refs =
     r.pm_id !== null && r.asiabill_payment_method_id !== null && r.asiabill_customer_id !== null && r.plan_name !== null
       ? {

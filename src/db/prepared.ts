@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { clientOf, type Tx } from './client.ts';
+import { clientOf, poolOf, type Db, type Tx } from './client.ts';
 
 /**
  * A named prepared statement: parsed and planned once per connection, then only bound and
@@ -21,5 +21,15 @@ export async function run<R extends pg.QueryResultRow = Record<string, unknown>>
   values: readonly unknown[],
 ): Promise<R[]> {
   const res = await clientOf(tx).query<R>({ name: s.name, text: s.text, values: [...values] });
+  return res.rows;
+}
+
+/** The same, as one autocommit statement on any pooled connection (its own transaction). */
+export async function runAlone<R extends pg.QueryResultRow = Record<string, unknown>>(
+  db: Db,
+  s: Statement,
+  values: readonly unknown[],
+): Promise<R[]> {
+  const res = await poolOf(db).query<R>({ name: s.name, text: s.text, values: [...values] });
   return res.rows;
 }
