@@ -41,7 +41,7 @@ const INTENT = `with i as (
     insert into invoices (id, subscription_id, period_index, period_start, period_end, amount, currency, status,
       attempt_count, next_attempt_at, created_at)
     values ($1, $2, 1, $3, $4, $5, $6, 'open', 1, null, now())
-    on conflict (subscription_id, period_start) do nothing returning id)
+    on conflict (subscription_id, period_start) where kind = 'cycle' do nothing returning id)
   insert into charge_attempts (id, invoice_id, attempt_no, order_no, token_type, amount, currency, status, request_time, created_at)
   select $7, i.id, 1, $8, 'Recurring', $5, $6, 'started', $9, now() from i returning id`;
 
