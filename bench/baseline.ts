@@ -13,6 +13,7 @@
  * subscription and answers `{type:'done', renewed, failed}`.
  */
 import pg from 'pg';
+import { request } from 'undici';
 import { randomUUID } from 'node:crypto';
 import { newId, ID_PREFIX } from '../src/ids.ts';
 import { periodAt } from '../src/billing/periods.ts';
@@ -111,7 +112,8 @@ async function run(go: Go): Promise<{ renewed: number; failed: number }> {
         }),
       );
       const requestId = randomUUID().toUpperCase();
-      const res = await fetch(url, {
+      // The same HTTP client as the engine (undici's request(): src/asiabill/transport.ts).
+      const res = await request(url, {
         method: 'POST',
         headers: {
           'gateway-no': SANDBOX_GATEWAY_NO,
@@ -128,7 +130,7 @@ async function run(go: Go): Promise<{ renewed: number; failed: number }> {
         },
         body,
       });
-      const env = (await res.json()) as { code?: string; data?: { orderStatus?: string; tradeNo?: string } };
+      const env = (await res.body.json()) as { code?: string; data?: { orderStatus?: string; tradeNo?: string } };
       const ok = env.code === '00000' && env.data?.orderStatus === 'success';
       await pool.query({
         name: 'bench-outcome',

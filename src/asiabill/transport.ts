@@ -8,6 +8,7 @@
  * Failures come out typed: AsiabillApiError for a readable refusal, AsiabillTransportError
  * for everything that never produced a readable answer. Nothing here logs bodies.
  */
+import { request } from 'undici';
 import type { Logger } from '../logger.ts';
 import type { Clock } from '../clock.ts';
 import { AsiabillTransportError, type TransportFailure } from './errors.ts';
@@ -105,23 +106,26 @@ export class SignedTransport {
     let status = 0;
     let text: string;
     try {
-      const res = await fetch(url, {
+      // undici's request(), not fetch(): the same HTTP client without the WHATWG layers
+      // (web streams, Request/Response objects), which cost the charge worker more CPU than
+      // the rest of the call (docs/benchmarks.md). It never follows a redirect (a redirect
+      // would turn a POST into a GET elsewhere; we treat it as unreadable instead), and the
+      // signal bounds the whole exchange, body included.
+      const res = await request(url, {
         method: route.method,
         headers: {
           'gateway-no': this.cfg.gatewayNo,
           'request-id': requestId,
           'request-time': String(requestTime),
           'sign-info': signInfo,
-          'Content-Type': JSON_CONTENT_TYPE,
+          'content-type': JSON_CONTENT_TYPE,
         },
         // POST /sessionToken goes with an empty body, signed over H only.
         ...(route.method === 'POST' ? { body: rawBody } : {}),
-        // A redirect would turn a POST into a GET elsewhere; treat it as unreadable instead.
-        redirect: 'manual',
         signal: AbortSignal.timeout(this.cfg.timeoutMs),
       });
-      status = res.status;
-      text = await res.text();
+      status = res.statusCode;
+      text = await res.body.text();
     } catch (err) {
       const reason: TransportFailure = isTimeout(err) ? 'timeout' : 'network';
       log({ outcome: reason, httpStatus: status || undefined });
