@@ -15,6 +15,7 @@ import { silentLogger } from '../../../src/logger.ts';
 import { openQueues, type Queues } from '../../../src/queue/connection.ts';
 import { deleteQueueKeys } from '../../../src/queue/cleanup.ts';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import type { NotifyKnobs } from '../../../src/sandbox/types.ts';
 import { setTestClock } from '../../../src/testClock/store.ts';
 import { createTestDatabase, testQueuePrefix } from '../../support/db.ts';
 
@@ -53,7 +54,7 @@ async function freePort(): Promise<number> {
 export async function startWorld(opts: {
   name: string;
   start: string;
-  notify?: { delayMs?: number; duplicate?: boolean; reorder?: boolean; reorderHoldMs?: number };
+  notify?: Partial<NotifyKnobs>;
   env?: Record<string, string>;
 }): Promise<World> {
   const db = await createTestDatabase();
