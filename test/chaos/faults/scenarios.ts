@@ -141,6 +141,9 @@ export interface ScaleSpec {
   badInputs: number;
   /** Charges in flight at the SIGTERM (the worker's concurrency). */
   inFlight: number;
+  /** Postgres cuts: one round every cutEveryMs..3×cutEveryMs, at least minCutRounds. */
+  cutEveryMs: number;
+  minCutRounds: number;
 }
 
 export const SCALES: Record<Scale, ScaleSpec> = {
@@ -153,6 +156,9 @@ export const SCALES: Record<Scale, ScaleSpec> = {
     redisPauseMs: 1500,
     badInputs: 10_000,
     inFlight: 60,
+    // Cut every 0.25–0.75 s: the core run's first month takes a few seconds.
+    cutEveryMs: 250,
+    minCutRounds: 3,
   },
   full: {
     subscriptions: 2000,
@@ -162,6 +168,8 @@ export const SCALES: Record<Scale, ScaleSpec> = {
     redisPauseMs: 10_000,
     badInputs: 10_000,
     inFlight: 200,
+    cutEveryMs: 1000,
+    minCutRounds: 3,
   },
   soak: {
     subscriptions: 4000,
@@ -171,6 +179,8 @@ export const SCALES: Record<Scale, ScaleSpec> = {
     redisPauseMs: 10_000,
     badInputs: 50_000,
     inFlight: 200,
+    cutEveryMs: 1000,
+    minCutRounds: 3,
   },
 };
 
@@ -278,16 +288,19 @@ export async function postgresFaults(spec: ScaleSpec, seed: number): Promise<Row
   const world = await startWorld({ name: 'postgres', start: START, env: { PGAPPNAME: 'billing-chaos-engine' } });
   const admin = new pg.Client({ connectionString: world.dbUrl });
   await admin.connect();
+  // Stopped on every way out, so a failing run does not leave it querying a closed client.
+  let running = false;
+  let cutter: Promise<void> = Promise.resolve();
   try {
     await populate(world, spec.subscriptions, rnd);
     await startEngineProcesses(world, 2);
     let terminated = 0;
     let rounds = 0;
-    let running = true;
+    running = true;
     let lastFault = Date.now();
-    const cutter = (async () => {
+    cutter = (async () => {
       while (running) {
-        await sleep(1000 + rnd() * 2000);
+        await sleep(spec.cutEveryMs * (1 + 2 * rnd()));
         if (!running) break;
         const r = await admin.query<{ n: number }>(
           `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
@@ -301,6 +314,9 @@ export async function postgresFaults(spec: ScaleSpec, seed: number): Promise<Row
     const end = new Date(Date.parse(START) + spec.months * 31 * DAY);
     const cutUntil = new Date(Date.parse(START) + (spec.months - 1) * 31 * DAY);
     await advanceAndSettle(world, cutUntil, stepTimeout(spec));
+    // A quick run still gets its rounds (they then hit the scan's and reconciler's connections).
+    const roundsBy = Date.now() + 30_000;
+    while (rounds < spec.minCutRounds && Date.now() < roundsBy) await sleep(100);
     running = false;
     await cutter;
     let restarted = 'no restart';
@@ -320,6 +336,8 @@ export async function postgresFaults(spec: ScaleSpec, seed: number): Promise<Row
       lastFault,
     );
   } finally {
+    running = false;
+    await cutter.catch(() => {});
     await admin.end().catch(() => {});
     await world.stop();
   }
