@@ -329,12 +329,15 @@ export async function postgresFaults(spec: ScaleSpec, seed: number): Promise<Row
       restarted = 'Postgres restarted once';
     }
     await advanceAndSettle(world, end, stepTimeout(spec));
-    return await measure(
+    const row = await measure(
       world,
       'Postgres connections cut',
       `${terminated} engine connections terminated in ${rounds} rounds; ${restarted}`,
       lastFault,
     );
+    if (rounds < spec.minCutRounds) row.problems.push(`only ${rounds} cut rounds (at least ${spec.minCutRounds})`);
+    if (terminated === 0) row.problems.push('no engine connection was cut');
+    return row;
   } finally {
     running = false;
     await cutter.catch(() => {});
