@@ -86,7 +86,10 @@ export async function startWorld(opts: {
     LOG_LEVEL: 'warn',
     ...opts.env,
   };
-  const config = loadConfig(env);
+  // The operator (this process: populating, reconciling in the settle step) waits up to 30 s
+  // for the sandbox; the 2 s above is the engine's, whose stalls are injected faults. With a
+  // 2 s operator timeout a loaded machine failed a run while *creating customers*.
+  const config = loadConfig({ ...env, ASIABILL_TIMEOUT_MS: '30000' });
   const { ctx, database } = createContext(config, silentLogger);
   await setTestClock(ctx.db, new Date(opts.start));
   const queues = openQueues(REDIS_URL, prefix);
