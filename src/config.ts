@@ -57,6 +57,10 @@ const schema = z.object({
     .optional(),
   BILLING_CLOCK: z.enum(['system', 'test']).default('system'),
   BILLING_CHARGE_CONCURRENCY: positiveInt.default(8),
+  // Connections per process. Charges hold one only for their two short transactions, never
+  // during the gateway call, so a pool far smaller than the charge concurrency is normal; the
+  // sum over all processes must stay under Postgres's max_connections (100 by default).
+  BILLING_PG_POOL_MAX: positiveInt.max(1000).default(10),
   BILLING_JOB_LOCK_MS: positiveInt.default(30_000),
   BILLING_SCAN_INTERVAL_MS: positiveInt.default(60_000),
   BILLING_SCAN_BATCH: positiveInt.default(500),
@@ -111,6 +115,8 @@ export interface Config {
   serverIp: string;
   clock: 'system' | 'test';
   chargeConcurrency: number;
+  /** Postgres connections this process may open (its pool's size). */
+  pgPoolMax: number;
   /** BullMQ lock and stall-check interval: how soon a dead worker's job is handed to another. */
   jobLockMs: number;
   scanIntervalMs: number;
@@ -218,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     serverIp: serverIpOf(e.BILLING_SERVER_IP, gateway),
     clock: e.BILLING_CLOCK,
     chargeConcurrency: e.BILLING_CHARGE_CONCURRENCY,
+    pgPoolMax: e.BILLING_PG_POOL_MAX,
     jobLockMs: e.BILLING_JOB_LOCK_MS,
     scanIntervalMs: e.BILLING_SCAN_INTERVAL_MS,
     scanBatch: e.BILLING_SCAN_BATCH,

@@ -46,7 +46,7 @@ export function createContext(
   logger: Logger,
   overrides: Partial<AppContext> = {},
 ): { ctx: AppContext; database: Database } {
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, { max: config.pgPoolMax });
   const ctx: AppContext = {
     config,
     db: database.db,

@@ -18,6 +18,11 @@ export class Holds {
     });
   }
 
+  /** Answers being held right now: requests the gateway received and has not answered yet. */
+  size(): number {
+    return this.waiting.size;
+  }
+
   releaseAll(): void {
     for (const entry of this.waiting) {
       clearTimeout(entry.timer);

@@ -16,7 +16,14 @@ export const DEFAULT_NOTIFY_KNOBS: NotifyKnobs = {
   duplicate: false,
   reorder: false,
   reorderHoldMs: 2_000,
+  copies: null,
+  jitterMs: 0,
+  lateShare: 0,
+  seed: 1,
 };
+
+/** Most copies of one notification the knob accepts (the fault suite asks for 0–3). */
+export const MAX_NOTIFICATION_COPIES = 10;
 
 export class KnobState {
   notify: NotifyKnobs;
@@ -88,6 +95,13 @@ export class KnobState {
   }
 }
 
+function isCopies(v: unknown): v is { min: number; max: number } {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const { min, max, ...rest } = v as Record<string, unknown>;
+  const ok = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_NOTIFICATION_COPIES;
+  return Object.keys(rest).length === 0 && ok(min) && ok(max) && (min as number) <= (max as number);
+}
+
 /** Reads knobs from an untrusted JSON body (the HTTP helper); unknown or mistyped keys are refused. */
 export function parseKnobs(body: unknown): SandboxKnobs {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('knobs must be a JSON object');
@@ -106,6 +120,9 @@ export function parseKnobs(body: unknown): SandboxKnobs {
     )
       out[key] = value;
     else if ((key === 'duplicate' || key === 'reorder') && typeof value === 'boolean') out[key] = value;
+    else if ((key === 'jitterMs' || key === 'seed') && isCount) out[key] = value;
+    else if (key === 'lateShare' && typeof value === 'number' && value >= 0 && value <= 1) out.lateShare = value;
+    else if (key === 'copies' && (value === null || isCopies(value))) out.copies = value;
     else if (key === 'refundMode' && (value === 'instant' || value === 'pending' || value === 'fail'))
       out.refundMode = value;
     else if (key === 'failNextRequestsWith' && typeof value === 'string') out.failNextRequestsWith = value;

@@ -93,6 +93,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     settleRefund: (key, outcome, o) => refunds.settle(key, outcome, new Date(), o),
     flushNotifications: () => notifier.flush(),
     pendingNotifications: () => notifier.pending(),
+    heldResponses: () => holds.size(),
+    releaseLateNotifications: () => notifier.releaseLate(),
+    notificationStats: () => notifier.stats(),
+    releaseHeldResponses: () => {
+      const n = holds.size();
+      holds.releaseAll();
+      return n;
+    },
     close: async () => {
       if (closed) return;
       closed = true;

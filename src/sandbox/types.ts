@@ -17,6 +17,34 @@ export interface NotifyKnobs {
   reorder: boolean;
   /** Longest a held notification waits for a later one before it is sent anyway. */
   reorderHoldMs: number;
+  /**
+   * How many times each notification is delivered: a seeded random count from min to max
+   * (0 = never sent), each copy retried independently until acknowledged. Overrides
+   * `duplicate`; null = one copy (two with `duplicate`).
+   */
+  copies: { min: number; max: number } | null;
+  /** Each copy's first attempt waits a further seeded random 0..jitterMs (copies and orders cross). */
+  jitterMs: number;
+  /**
+   * Share (0..1) of copies parked as *late*: not sent until `releaseLateNotifications()`, so a
+   * test delivers them after whatever engine state it likes (the next period charged, the
+   * reconciler done) instead of after minutes of real time. Freshly signed when sent, as
+   * AsiaBill's own late retries are.
+   */
+  lateShare: number;
+  /** Seed of the copies/jitter/late draws; setting it restarts the sequence (replayable runs). */
+  seed: number;
+}
+
+/** What the notifier did, per notification (one per event enqueued, not per copy). */
+export interface NotificationStats {
+  /** planned[k] = notifications given k copies. */
+  planned: number[];
+  /** delivered[k] = notifications whose copies were acknowledged by the receiver k times. */
+  delivered: number[];
+  /** Copies parked as late so far, and how many of them have been released. */
+  late: number;
+  lateReleased: number;
 }
 
 export type RefundMode = 'instant' | 'pending' | 'fail';
@@ -135,5 +163,12 @@ export interface Sandbox {
   flushNotifications(): Promise<void>;
   /** Deliveries not yet acknowledged with `success` and not given up. */
   pendingNotifications(): number;
+  /** confirmCharge answers held right now (holdNextResponses): charges recorded, caller still waiting. */
+  heldResponses(): number;
+  /** Sends every held confirmCharge answer now (the gateway answers at last); returns how many. */
+  releaseHeldResponses(): number;
+  /** Sends every copy parked by `lateShare` (jittered like the rest); returns how many. */
+  releaseLateNotifications(): number;
+  notificationStats(): NotificationStats;
   close(): Promise<void>;
 }

@@ -26,9 +26,11 @@ const BAD_LUHN = '4242424242424241';
  */
 function cardLikeNumbers(text: string): string[] {
   const unbroken = text.match(/(?<!\d)\d{13,19}(?!\d)/g) ?? [];
-  const grouped = [...text.matchAll(/(?<!\d)(?<!\d[ -])\d{2,8}([ -])\d{2,8}(?:\1\d{2,8}){0,7}(?![ -]?\d)/g)].map((m) =>
-    m[0].replace(/[ -]/g, ''),
-  );
+  // Not glued to letters either: the digit runs of an uppercase UUID request-id such as
+  // "A6717433-7883-0226-70AB-…" read as 6717433-7883-0226-70, which passed Luhn in one run.
+  const grouped = [
+    ...text.matchAll(/(?<![\dA-Za-z])(?<!\d[ -])\d{2,8}([ -])\d{2,8}(?:\1\d{2,8}){0,7}(?![ -]?\d)(?![A-Za-z])/g),
+  ].map((m) => m[0].replace(/[ -]/g, ''));
   return [...unbroken, ...grouped].filter((n) => n.length >= 13 && n.length <= 19 && passesLuhn(n) && /^[2-6]/.test(n));
 }
 

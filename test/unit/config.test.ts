@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { loadConfig, ConfigError, SANDBOX_GATEWAY_NO } from '../../src/config.ts';
+import { createContext } from '../../src/context.ts';
+import { silentLogger } from '../../src/logger.ts';
 
 describe('configuration from the environment', () => {
   it('has working defaults and uses the built-in sandbox when no AsiaBill variable is set', () => {
@@ -66,6 +68,18 @@ describe('configuration from the environment', () => {
     for (const n of ['DATABASE_URL', 'BILLING_CLOCK', 'BILLING_HTTP_PORT', 'ASIABILL_GATEWAY_NO'])
       expect(names).toContain(n);
     expect(err.message).toContain('BILLING_CLOCK');
+  });
+
+  it('sizes the Postgres pool from BILLING_PG_POOL_MAX (default 10) and refuses nonsense', async () => {
+    expect(loadConfig({}).pgPoolMax).toBe(10);
+    const c = loadConfig({ BILLING_PG_POOL_MAX: '40' });
+    expect(c.pgPoolMax).toBe(40);
+    // The process's pool really is that size (pg.Pool opens nothing until a query).
+    const { database } = createContext(c, silentLogger);
+    expect(database.pool.options.max).toBe(40);
+    await database.close();
+    for (const bad of ['0', '-1', '2.5', 'many', '5000'])
+      expect(() => loadConfig({ BILLING_PG_POOL_MAX: bad }), bad).toThrow(/BILLING_PG_POOL_MAX/);
   });
 
   it('treats empty variables as unset', () => {

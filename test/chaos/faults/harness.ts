@@ -15,6 +15,7 @@ import { silentLogger } from '../../../src/logger.ts';
 import { openQueues, type Queues } from '../../../src/queue/connection.ts';
 import { deleteQueueKeys } from '../../../src/queue/cleanup.ts';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import type { NotifyKnobs } from '../../../src/sandbox/types.ts';
 import { setTestClock } from '../../../src/testClock/store.ts';
 import { createTestDatabase, testQueuePrefix } from '../../support/db.ts';
 
@@ -53,7 +54,7 @@ async function freePort(): Promise<number> {
 export async function startWorld(opts: {
   name: string;
   start: string;
-  notify?: { delayMs?: number; duplicate?: boolean; reorder?: boolean; reorderHoldMs?: number };
+  notify?: Partial<NotifyKnobs>;
   env?: Record<string, string>;
 }): Promise<World> {
   const db = await createTestDatabase();
@@ -85,7 +86,10 @@ export async function startWorld(opts: {
     LOG_LEVEL: 'warn',
     ...opts.env,
   };
-  const config = loadConfig(env);
+  // The operator (this process: populating, reconciling in the settle step) waits up to 30 s
+  // for the sandbox; the 2 s above is the engine's, whose stalls are injected faults. With a
+  // 2 s operator timeout a loaded machine failed a run while *creating customers*.
+  const config = loadConfig({ ...env, ASIABILL_TIMEOUT_MS: '30000' });
   const { ctx, database } = createContext(config, silentLogger);
   await setTestClock(ctx.db, new Date(opts.start));
   const queues = openQueues(REDIS_URL, prefix);

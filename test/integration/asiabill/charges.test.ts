@@ -219,6 +219,18 @@ describe('idempotency and lost answers', () => {
     expect((await call).orderStatus).toBe('success');
   });
 
+  it('heldResponses counts the answers being held; releaseHeldResponses sends them at once', async () => {
+    const x = await customerWithCard(CARDS.success);
+    sandbox.setKnobs({ holdNextResponses: 3, holdResponseMs: 60_000 });
+    const started = Date.now();
+    const calls = [withPm(x), withPm(x), withPm(x)].map((req) => client.confirmCharge(req));
+    await vi.waitFor(() => expect(sandbox.heldResponses()).toBe(3));
+    expect(sandbox.releaseHeldResponses()).toBe(3);
+    expect((await Promise.all(calls)).map((r) => r.orderStatus)).toEqual(['success', 'success', 'success']);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(sandbox.heldResponses()).toBe(0);
+  });
+
   it('a held answer past the client timeout is an unknown outcome for a recorded charge', async () => {
     const x = await customerWithCard(CARDS.success);
     sandbox.setKnobs({ holdNextResponses: 1, holdResponseMs: 1_000 });
