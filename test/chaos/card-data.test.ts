@@ -24,7 +24,13 @@ const BAD_LUHN = '4242424242424241';
  * "4242 4242 4242 4242", "4000-0000-0000-9995", and the 8+8 spaced form this test itself
  * feeds in. Groups keep ids such as "15605-1795959151415" (pid-epoch) from looking like cards.
  */
-function cardLikeNumbers(text: string): string[] {
+/** UUIDs (request ids, delivery ids): their first groups can be all digits. */
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+function cardLikeNumbers(raw: string): string[] {
+  // A UUID whose first three groups happen to be digits reads as 8-4-4 = 16 digits
+  // ("54047006-5372-4811-…" passed Luhn in a clean-clone run); no card is written that way.
+  const text = raw.replace(UUID, 'uuid');
   const unbroken = text.match(/(?<!\d)\d{13,19}(?!\d)/g) ?? [];
   // Not glued to letters either: the digit runs of an uppercase UUID request-id such as
   // "A6717433-7883-0226-70AB-…" read as 6717433-7883-0226-70, which passed Luhn in one run.
@@ -183,6 +189,9 @@ describe('no card data at rest', () => {
       expect(cardLikeNumbers(`{"n":"${CARDS.threeDS.slice(0, 8)} ${CARDS.threeDS.slice(8)}"}`)).toEqual([
         CARDS.threeDS,
       ]);
+      // …but not on a UUID whose first groups are digits, and still on a card next to one.
+      expect(cardLikeNumbers('req 54047006-5372-4811-a92b-0123456789ab')).toEqual([]);
+      expect(cardLikeNumbers(`req 54047006-5372-4811-a92b-0123456789ab ${CARDS.success}`)).toEqual([CARDS.success]);
     } finally {
       await t.stop();
     }
