@@ -39,6 +39,9 @@ describe('a queued job claims its intent in one statement, with the same checks 
   async function dueRenewal(): Promise<{ subscriptionId: string; invoiceId: string; at: Date }> {
     const s = await subscribe(t.ctx, plan, CARDS.success);
     expect(s.status).toBe('active');
+    // The first charge's notification takes the subscription's lock when it is applied; the
+    // page renewal skips locked rows (SKIP LOCKED, by design), so let it land first.
+    await t.engine.sandbox!.flushNotifications();
     const [sub] = await t.ctx.db.select().from(subscriptions).where(eq(subscriptions.id, s.subscriptionId));
     const at = new Date(sub!.currentPeriodEnd.getTime() + HOUR_MS);
     await setTestClock(t.ctx.db, at);
