@@ -44,7 +44,7 @@ export async function lockInvoice(tx: Tx, id: string): Promise<(InvoiceRow & { h
 
 export interface AttemptChain {
   sub: SubscriptionRow;
-  invoice: InvoiceRow & { hasOpenAttempt: boolean };
+  invoice: InvoiceRow;
   attempt: AttemptRow & { otherSuccessId: string | null };
 }
 
@@ -61,7 +61,6 @@ const A = rawShape(chargeAttempts, 'a');
 const LOCK_ATTEMPT_CHAIN = statement(
   'lock_attempt_chain',
   `select ${S.select}, ${I.select}, ${A.select},
-     exists (select 1 from charge_attempts o where o.invoice_id = i.id and o.status in ${sqlListText(OPEN_ATTEMPT_STATUSES)}) as "has_open_attempt",
      (select o.id from charge_attempts o where o.invoice_id = a.invoice_id and o.status = 'succeeded' and o.id <> a.id limit 1) as "other_success_id"
    from charge_attempts a
    join invoices i on i.id = a.invoice_id
@@ -76,7 +75,7 @@ export async function lockAttemptChain(tx: Tx, attemptId: string): Promise<Attem
   if (!row) return undefined;
   return {
     sub: S.map(row),
-    invoice: { ...I.map(row), hasOpenAttempt: row.has_open_attempt === true },
+    invoice: I.map(row),
     attempt: { ...A.map(row), otherSuccessId: typeof row.other_success_id === 'string' ? row.other_success_id : null },
   };
 }

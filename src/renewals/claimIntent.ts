@@ -5,6 +5,7 @@ import { sqlListText } from '../db/sqlLists.ts';
 import { BILLABLE } from '../billing/subscriptionStatus.ts';
 import type { AttemptStatus } from '../billing/attemptStatus.ts';
 import type { TokenType } from '../asiabill/types.ts';
+import { INTENT_COLUMNS } from './writeIntent.ts';
 
 /**
  * The intent of a queued charge job in one autocommit statement: lock the subscription and
@@ -28,8 +29,7 @@ const CLAIM = statement(
   'claim_intent',
   `with t as (${CHARGE_TARGET_SELECT}),
    ins as (
-     insert into charge_attempts (id, invoice_id, attempt_no, order_no, token_type, amount, currency, status,
-       request_time, respond_by, created_at, payment_method_id, reattempt)
+     insert into charge_attempts ${INTENT_COLUMNS}
      select $2, t.iid, $3, $4, case when t.mandate_trade_no is null then '${INIT}' else '${RECURRING}' end,
        t.amount, t.currency, '${STARTED}', $5, $6, $7, t.pm_id, false
      from t

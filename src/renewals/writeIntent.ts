@@ -11,11 +11,14 @@ import type { AttemptStatus } from '../billing/attemptStatus.ts';
  */
 const STARTED: AttemptStatus = 'started';
 
+/** The columns an intent writes, in the order both intent statements (here and claimIntent.ts) give them. */
+export const INTENT_COLUMNS = `(id, invoice_id, attempt_no, order_no, token_type, amount, currency, status,
+  request_time, respond_by, created_at, payment_method_id, reattempt)`;
+
 const WRITE_INTENT = statement(
   'write_intent',
   `with attempt as (
-     insert into charge_attempts (id, invoice_id, attempt_no, order_no, token_type, amount, currency, status,
-       request_time, respond_by, created_at, payment_method_id, reattempt)
+     insert into charge_attempts ${INTENT_COLUMNS}
      values ($1, $2, $3, $4, $5, $6, $7, '${STARTED}', $8, $9, $10, $11, $12)
      returning 1
    )
