@@ -143,6 +143,24 @@ describe('a queued job claims its intent in one statement, with the same checks 
     expect(ledgerOf(invoiceId).map((l) => `${l.orderNo}:${l.status}`)).toEqual([`${invoiceId}-2:success`]);
   });
 
+  it('a request that cannot be built after the claim is a merchant-side refusal: parked with a retry, nothing sent', async () => {
+    // KWD has 3 decimals and AsiaBill takes 2: 8.741 KWD (a 12.5 % coupon on 9.990) cannot be
+    // sent. The intent is already committed when the request is built, so the attempt must end
+    // (not_charged, merchant refusal) and the invoice wait on the refusal back-off, not stay
+    // `started` for the reconciler.
+    const { invoiceId, at } = await dueRenewal();
+    await t.ctx.db.update(invoices).set({ currency: 'KWD', amount: 8741 }).where(eq(invoices.id, invoiceId));
+    const r = await chargeInvoice(t.ctx, invoiceId, { expectAttemptNo: 1 });
+    expect(r).toMatchObject({ kind: 'attempted', status: 'not_charged' });
+    const atts = await attemptsOf(invoiceId);
+    expect(atts.length).toBe(1);
+    expect(atts[0]).toMatchObject({ status: 'not_charged', outcomeClass: 'merchant_refusal' });
+    expect(ledgerOf(invoiceId).length).toBe(0);
+    const [inv] = await t.ctx.db.select().from(invoices).where(eq(invoices.id, invoiceId));
+    expect(inv).toMatchObject({ status: 'open', refusalCount: 1, parkedCode: 'VALIDATION' });
+    expect(inv?.nextAttemptAt?.getTime()).toBeGreaterThan(at.getTime());
+  });
+
   it('twenty copies of the same job at once: one attempt, one charge', async () => {
     const { invoiceId } = await dueRenewal();
     const results = await Promise.all(
