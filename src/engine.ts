@@ -18,6 +18,7 @@ import { buildHttpServer } from './http/server.ts';
 import { startSandbox, type Sandbox } from './sandbox/index.ts';
 import { EngineMetrics, instrumentGateway } from './metrics.ts';
 import { startWebhookWorker, type WebhookWorker } from './events/worker.ts';
+import { closeWorker, InFlight } from './queue/drain.ts';
 import { checkStoredDunningPolicies } from './dunning/planPolicy.ts';
 // Log lines say why in one line (a database error by its cause, not drizzle's query dump).
 import { errorSummary as errorMessage } from './health/errorSummary.ts';
@@ -104,7 +105,8 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     metrics,
   });
   const probe = createDependencyProbe(ctx.db, config.redisUrl);
-  const workers: Worker[] = [];
+  // Each worker with a count of its processor calls in flight (the drain waits for those).
+  const workers: Array<{ worker: Worker; inFlight: InFlight }> = [];
   let webhooks: WebhookWorker | null = null;
   const timers: NodeJS.Timeout[] = [];
   let ready = false;
@@ -184,12 +186,13 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     ctx: { ...ctx, logger: logger.child({ jobId: job.id, queue }) },
   });
   if (parts.charge) {
+    const inFlight = new InFlight();
     const w = new Worker<ChargeJob>(
       QUEUES.charge,
-      async (job: Job<ChargeJob>) => {
+      inFlight.wrap(async (job: Job<ChargeJob>) => {
         const r = await runChargeJob(jobDeps(job, QUEUES.charge), job.data);
         return r.kind === 'skipped' ? `skipped:${r.reason}` : `${r.status}`;
-      },
+      }),
       {
         connection: redisConnection(config.redisUrl),
         prefix: config.queuePrefix,
@@ -202,23 +205,24 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
     );
     w.on('failed', (job, err) => logger.error({ jobId: job?.id, err: errorMessage(err) }, 'charge job failed'));
     w.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'charge worker error'));
-    workers.push(w);
+    workers.push({ worker: w, inFlight });
   }
   if (parts.scheduler) {
+    const inFlight = new InFlight();
     const w = new Worker<MaintenanceJob>(
       QUEUES.maintenance,
-      async (job: Job<MaintenanceJob>) => {
+      inFlight.wrap(async (job: Job<MaintenanceJob>) => {
         const d = jobDeps(job, QUEUES.maintenance);
         const report = await runMaintenanceJob(d, job.data);
         d.ctx.logger.debug({ job: job.data.kind, report }, 'maintenance job done');
         return report;
-      },
+      }),
       { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: 1 },
     );
     w.on('failed', (job, err) => logger.error({ jobId: job?.id, err: errorMessage(err) }, 'maintenance job failed'));
     // e.g. a job whose keys vanished with a Redis wipe: logged, and the next scan redoes the work.
     w.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'maintenance worker error'));
-    workers.push(w);
+    workers.push({ worker: w, inFlight });
     const ensureSchedulers = async () => {
       // Idempotent. Re-run periodically so the schedule comes back by itself after Redis
       // lost its data: Postgres still has all the work; only the heartbeat needs restoring.
@@ -243,18 +247,19 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
   }
   if (parts.events) webhooks = await startWebhookWorker(ctx);
   if (parts.reconcile ?? parts.scheduler) {
+    const inFlight = new InFlight();
     const w = new Worker<ReconcileJob>(
       QUEUES.reconcile,
-      async () => {
+      inFlight.wrap(async () => {
         const report = await runReconcileJob(deps);
         logger.debug({ report }, 'reconcile pass done');
         return report;
-      },
+      }),
       { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: 1 },
     );
     w.on('failed', (job, err) => logger.error({ jobId: job?.id, err: errorMessage(err) }, 'reconcile pass failed'));
     w.on('error', (err) => logger.warn({ err: errorMessage(err) }, 'reconcile worker error'));
-    workers.push(w);
+    workers.push({ worker: w, inFlight });
     // Versions before the reconcile queue scheduled passes on the maintenance queue.
     await queues.maintenance.removeJobScheduler(RECONCILE_SCHEDULER_ID);
     const ensureReconcileScheduler = async () => {
@@ -277,7 +282,7 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
       ),
     );
   }
-  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  await Promise.all(workers.map(({ worker }) => worker.waitUntilReady()));
   ready = true;
 
   let closing: Promise<void> | null = null;
@@ -296,7 +301,9 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
         // open. Failures are logged; the drain's outcome is in Postgres either way.
         const step = async (what: string, fn: () => Promise<unknown> | undefined): Promise<void> => {
           try {
+            logger.debug({ step: what }, 'closing');
             await fn();
+            logger.debug({ step: what }, 'closed');
           } catch (err) {
             logger.warn({ step: what, err: errorMessage(err) }, 'error while closing; carrying on');
           }
@@ -304,7 +311,9 @@ export async function startEngine(opts: StartEngineOptions): Promise<Engine> {
         // Workers first: close() waits for active jobs, so an in-flight charge records its
         // outcome (or, if it cannot, leaves a `started` attempt for the reconciler).
         await Promise.all([
-          ...workers.map((w) => step(`worker ${w.name}`, () => w.close())),
+          ...workers.map(({ worker, inFlight }) =>
+            step(`worker ${worker.name}`, () => closeWorker(worker, inFlight, { name: worker.name, logger })),
+          ),
           step('webhook worker', () => webhooks?.close()),
         ]);
         const [h, aq, sb] = [http, adminQueues, sandbox];

@@ -5,6 +5,7 @@ import { redisConnection } from '../queue/connection.ts';
 import { QUEUES, WEBHOOK_SCAN_SCHEDULER_ID, webhookJobId, type WebhookJob } from '../queue/names.ts';
 import { deliverOne, dueDeliveries, publishEvents, type DeliverResult } from './delivery.ts';
 import { DELIVERY_LEASE_MARGIN_MS, PUBLISH_BATCH } from './deliveryPolicy.ts';
+import { closeWorker, InFlight } from '../queue/drain.ts';
 
 /**
  * The merchant webhook worker: its own BullMQ queue, so a slow or dead merchant endpoint never
@@ -69,9 +70,10 @@ export async function startWebhookWorker(ctx: AppContext): Promise<WebhookWorker
     seq += 1;
     await queue.add('scan', { kind: 'scan' }, { jobId: `webhook-scan-now-${process.pid}-${Date.now()}-${seq}` });
   };
+  const inFlight = new InFlight();
   const worker = new Worker<WebhookJob>(
     QUEUES.webhooks,
-    async (job: Job<WebhookJob>) => {
+    inFlight.wrap(async (job: Job<WebhookJob>) => {
       const jobCtx = { ...ctx, logger: logger.child({ jobId: job.id, queue: QUEUES.webhooks }) };
       if (job.data.kind === 'scan') {
         const report = await runWebhookScan(jobCtx, enqueue);
@@ -81,7 +83,7 @@ export async function startWebhookWorker(ctx: AppContext): Promise<WebhookWorker
       const r = await deliverOne(jobCtx, job.data.deliveryId);
       ctx.metrics?.webhookAttempts.inc({ result: resultLabel(r) });
       return r.kind;
-    },
+    }),
     {
       connection,
       prefix: config.queuePrefix,
@@ -120,7 +122,7 @@ export async function startWebhookWorker(ctx: AppContext): Promise<WebhookWorker
     close() {
       closing ??= (async () => {
         clearInterval(timer);
-        await worker.close();
+        await closeWorker(worker, inFlight, { name: worker.name, logger });
         await queue.close();
       })();
       return closing;
