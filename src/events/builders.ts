@@ -523,6 +523,21 @@ export function webhookEndpointDisabled(
   };
 }
 
+/** Enabled again by an operator after it was disabled (`previousReason`: why it had been). */
+export function webhookEndpointEnabled(
+  endpoint: { id: string; url: string },
+  data: { previousReason: string | null; replayed: number },
+  now: Date,
+): NewEvent {
+  return {
+    type: 'webhook_endpoint.enabled',
+    subjectType: 'webhook_endpoint',
+    subjectId: endpoint.id,
+    data: { url: endpoint.url, previousReason: data.previousReason, replayed: data.replayed },
+    ...at(now),
+  };
+}
+
 export function webhookEndpointSecretRotated(endpoint: { id: string }, now: Date): NewEvent {
   return {
     type: 'webhook_endpoint.secret_rotated',

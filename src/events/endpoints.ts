@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, isNotNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import type { WebhookEndpointRow } from '../db/rows.ts';
-import { webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
+import { events, webhookDeliveries, webhookEndpoints } from '../db/schema.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { ID_PREFIX, newId } from '../ids.ts';
-import { webhookEndpointCreated, webhookEndpointDisabled, webhookEndpointSecretRotated } from './builders.ts';
+import {
+  webhookEndpointCreated,
+  webhookEndpointDisabled,
+  webhookEndpointEnabled,
+  webhookEndpointSecretRotated,
+} from './builders.ts';
 import { recordEvent } from './outbox.ts';
 import { SECRET_ROTATION_OVERLAP_MS } from './deliveryPolicy.ts';
 
@@ -153,6 +158,77 @@ export async function disableEndpointTx(
 export async function disableEndpoint(deps: EndpointDeps, id: string): Promise<WebhookEndpoint> {
   const now = await deps.time.now();
   return (await deps.db.transaction((tx) => disableEndpointTx(tx, id, 'requested', now))).endpoint;
+}
+
+/** Most missed events one `enable --replay-since` queues again; a wider window is refused. */
+export const MAX_REPLAY_ON_ENABLE = 10_000;
+
+/**
+ * Enables a disabled endpoint again (the receiver is fixed): deliveries resume with the next
+ * event. Events published while it was disabled got no delivery to it, and those given up at
+ * the disable are `failed`; `replaySince` queues again every published event since that
+ * (engine) time the endpoint wants and has neither received nor still pending — each once,
+ * with its original event id, so receivers that dedupe on it stay correct. Idempotent: an
+ * enabled endpoint stays as it is (a replay still runs, and finds nothing twice).
+ */
+export async function enableEndpoint(
+  deps: EndpointDeps,
+  id: string,
+  opts: { replaySince?: Date } = {},
+): Promise<{ endpoint: WebhookEndpoint; changed: boolean; replayed: number }> {
+  if (opts.replaySince !== undefined && Number.isNaN(opts.replaySince.getTime()))
+    throw new ValidationError('replaySince', 'a valid time', 'the time to replay from is not a valid date');
+  const now = await deps.time.now();
+  const wallNow = deps.wall.now();
+  return deps.db.transaction(async (tx) => {
+    const [row] = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).for('update');
+    if (!row) throw new NotFoundError('webhook endpoint', id);
+    const { secret: _secret, previousSecret: _previous, ...current } = row;
+    let replayed = 0;
+    if (opts.replaySince !== undefined) {
+      // Unpublished events are left to the scan, which fans them out to the endpoint once it
+      // is enabled; replaying them too would send them twice.
+      const candidates = await tx
+        .select({ id: events.id, type: events.type })
+        .from(events)
+        .where(
+          and(
+            gte(events.occurredAt, opts.replaySince),
+            isNotNull(events.publishedAt),
+            sql`not exists (select 1 from ${webhookDeliveries} d where d.event_id = ${events.id}
+                and d.endpoint_id = ${id} and d.status in ('pending', 'delivered'))`,
+          ),
+        )
+        .orderBy(asc(events.seq));
+      const wanted = candidates.filter((e) => endpointWants(row.eventTypes, e.type));
+      if (wanted.length > MAX_REPLAY_ON_ENABLE)
+        throw new ValidationError(
+          'replay-since',
+          `at most ${MAX_REPLAY_ON_ENABLE} events to replay`,
+          `${wanted.length} events since ${opts.replaySince.toISOString()} would be sent again; choose a later time`,
+        );
+      if (wanted.length > 0)
+        await tx.insert(webhookDeliveries).values(
+          wanted.map((e) => ({
+            id: newId(ID_PREFIX.webhookDelivery),
+            eventId: e.id,
+            endpointId: id,
+            origin: 'replay' as const,
+            nextAttemptAt: wallNow,
+            createdAt: wallNow,
+          })),
+        );
+      replayed = wanted.length;
+    }
+    if (row.status === 'enabled') return { endpoint: current, changed: false, replayed };
+    const [updated] = await tx
+      .update(webhookEndpoints)
+      .set({ status: 'enabled', disabledReason: null, failingSince: null, updatedAt: now })
+      .where(eq(webhookEndpoints.id, id))
+      .returning(publicColumns);
+    await recordEvent(tx, webhookEndpointEnabled(row, { previousReason: row.disabledReason, replayed }, now));
+    return { endpoint: updated ?? current, changed: true, replayed };
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { addEndpoint, disableEndpoint, listEndpoints, rotateSecret } from '../../events/endpoints.ts';
+import { addEndpoint, disableEndpoint, enableEndpoint, listEndpoints, rotateSecret } from '../../events/endpoints.ts';
+import { parseAnchor } from '../../billing/periods.ts';
 import type { CliDeps } from '../deps.ts';
 import { emit, formatKeyValue, formatTable } from '../output.ts';
 import { withJson, type JsonFlag } from '../options.ts';
@@ -8,6 +9,10 @@ import { ENDPOINT_COLUMNS, endpointDetails, endpointJson } from '../views/webhoo
 interface AddOptions extends JsonFlag {
   url: string;
   events?: string;
+}
+
+interface EnableOptions extends JsonFlag {
+  replaySince?: string;
 }
 
 interface RotateOptions extends JsonFlag {
@@ -49,6 +54,23 @@ export function register(program: Command, deps: CliDeps): void {
     .action(async (id: string, opts: JsonFlag) => {
       const endpoint = await deps.withContext((ctx) => disableEndpoint(ctx, id));
       emit(deps.out, opts.json, endpointJson(endpoint), () => formatKeyValue(endpointDetails(endpoint)));
+    });
+
+  withJson(endpoints.command('enable'))
+    .description('deliver to a disabled endpoint again (its receiver is fixed)')
+    .argument('<id>', 'endpoint id (we_…)')
+    .option(
+      '--replay-since <time>',
+      'also send again every event since this time (ISO 8601, UTC unless it has an offset) it missed or was given up on',
+    )
+    .action(async (id: string, opts: EnableOptions) => {
+      const replaySince =
+        opts.replaySince === undefined ? undefined : parseAnchor(opts.replaySince, 'UTC', '--replay-since');
+      const r = await deps.withContext((ctx) => enableEndpoint(ctx, id, { replaySince }));
+      emit(deps.out, opts.json, { ...endpointJson(r.endpoint), replayed: r.replayed }, () => [
+        ...formatKeyValue([...endpointDetails(r.endpoint), ['replayed', String(r.replayed)]]),
+        ...(r.changed ? [] : ['', 'the endpoint was already enabled']),
+      ]);
     });
 
   withJson(endpoints.command('rotate-secret'))

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../../src/db/schema.ts';
 import { createContext, type AppContext } from '../../../src/context.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { silentLogger } from '../../../src/logger.ts';
 import { ManualClock, timeFrom } from '../../../src/clock.ts';
-import { addEndpoint, rotateSecret } from '../../../src/events/endpoints.ts';
+import { addEndpoint, enableEndpoint, MAX_REPLAY_ON_ENABLE, rotateSecret } from '../../../src/events/endpoints.ts';
 import { deliverOne, dueDeliveries, publishEvents } from '../../../src/events/delivery.ts';
+import { verifySignature } from '../../../src/events/signature.ts';
 import { createTestDatabase } from '../../support/db.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver.ts';
 
@@ -25,6 +26,8 @@ describe('webhook retries and disabling, over days', () => {
   let ctx: AppContext;
   let receiver: WebhookReceiver;
   const clock = new ManualClock(new Date('2027-05-01T00:00:00Z'));
+  // The merchant repairs the receiver after it was disabled (second test).
+  let receiverFixed = false;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -33,7 +36,7 @@ describe('webhook retries and disabling, over days', () => {
     const c = createContext(config, silentLogger, { wall: clock, time: timeFrom(clock) });
     ctx = c.ctx;
     close = () => c.database.close();
-    receiver = await startWebhookReceiver(() => ({ status: 500 }));
+    receiver = await startWebhookReceiver(() => ({ status: receiverFixed ? 200 : 500 }));
   });
   afterAll(async () => {
     await close?.();
@@ -103,4 +106,85 @@ describe('webhook retries and disabling, over days', () => {
     await publishEvents(ctx);
     expect(await dueDeliveries(ctx)).toEqual([]);
   });
+
+  it('enable: the fixed receiver gets every event it missed once, with --replay-since; twice changes nothing', async () => {
+    // Continues from the disabled endpoint above.
+    const [ep] = await ctx.db.select().from(webhookEndpoints);
+    expect(ep).toMatchObject({ status: 'disabled', disabledReason: 'failing' });
+    // Events while it is disabled get no delivery to it.
+    clock.advanceMs(HOUR);
+    await rotateSecret(ctx, ep!.id);
+    await rotateSecret(ctx, ep!.id);
+    await publishEvents(ctx);
+    expect(await dueDeliveries(ctx)).toEqual([]);
+    receiverFixed = true;
+
+    // What it never received: every published event (each was either given up, failed, or
+    // never fanned out to it while disabled). None was delivered: the receiver answered 500.
+    expect(receiver.processed).toEqual([]);
+    const missed = await ctx.db
+      .select({ id: events.id })
+      .from(events)
+      .where(isNotNull(events.publishedAt))
+      .orderBy(asc(events.seq));
+    expect(missed.length).toBeGreaterThanOrEqual(8); // created, 5+ rotations, disabled, 2 more rotations
+
+    // A time that is not a time: refused, naming the field, and nothing changes.
+    await expect(enableEndpoint(ctx, ep!.id, { replaySince: new Date('nope') })).rejects.toThrow(
+      'replaySince: the time to replay from is not a valid date (rule: a valid time)',
+    );
+    expect((await ctx.db.select().from(webhookEndpoints))[0]!.status).toBe('disabled');
+    const refused = await enableEndpoint(ctx, 'we_missing').catch((e: Error) => e.message);
+    expect(refused).toMatch(/webhook endpoint/);
+
+    const since = new Date('2027-05-01T00:00:00Z');
+    const first = await enableEndpoint(ctx, ep!.id, { replaySince: since });
+    expect(first.changed).toBe(true);
+    expect(first.replayed).toBe(missed.length);
+    expect(first.endpoint).toMatchObject({ status: 'enabled', disabledReason: null, failingSince: null });
+    // Twice is harmless: nothing is queued again while the first replay is pending.
+    const again = await enableEndpoint(ctx, ep!.id, { replaySince: since });
+    expect(again).toMatchObject({ changed: false, replayed: 0 });
+
+    await publishEvents(ctx); // fans out the webhook_endpoint.enabled event itself
+    for (let round = 0; round < 3; round++)
+      for (const d of await dueDeliveries(ctx)) await deliverOne(ctx, d.deliveryId);
+    const enabledEvents = await ctx.db.select().from(events).where(eq(events.type, 'webhook_endpoint.enabled'));
+    expect(enabledEvents).toHaveLength(1);
+    expect(enabledEvents[0]!.data).toEqual({ url: ep!.url, previousReason: 'failing', replayed: missed.length });
+    // Every missed event once, and the enabled event; each verified with the secret. (Order
+    // is not promised: receivers order by the body's `sequence`.)
+    expect([...receiver.processed].sort()).toEqual([...missed.map((m) => m.id), enabledEvents[0]!.id].sort());
+    const ok = receiver.requests.filter((r) => r.status === 200);
+    expect(ok).toHaveLength(missed.length + 1);
+    // Signed with the current secret; judged at the manual clock's time (the deliveries' `t`).
+    const at = Math.floor(clock.now().getTime() / 1000);
+    const secret = await currentSecret(ep!.id);
+    expect(ok.map((r) => verifySignature(r.rawBody, r.signature, secret, { now: at }).ok)).toEqual(ok.map(() => true));
+    // A later replay from the same time finds everything delivered.
+    expect((await enableEndpoint(ctx, ep!.id, { replaySince: since })).replayed).toBe(0);
+  });
+
+  it('enable refuses to replay more than MAX_REPLAY_ON_ENABLE events at once, and changes nothing', async () => {
+    const { endpoint } = await addEndpoint(ctx, { url: receiver.url, eventTypes: ['bulk.test'] });
+    await ctx.db.execute(sql`insert into events (id, type, subject_type, subject_id, data, occurred_at, published_at)
+      select 'evt_bulk_' || g, 'bulk.test', 'test', 'x', '{}'::jsonb, ${clock.now()}, ${clock.now()}
+      from generate_series(1, ${MAX_REPLAY_ON_ENABLE + 1}) g`);
+    const err = await enableEndpoint(ctx, endpoint.id, { replaySince: new Date(0) }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toContain(`${MAX_REPLAY_ON_ENABLE + 1} events since`);
+    const queued = await ctx.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.endpointId, endpoint.id)));
+    expect(queued[0]!.n).toBe(0);
+  });
+
+  async function currentSecret(id: string): Promise<string> {
+    const [row] = await ctx.db
+      .select({ secret: webhookEndpoints.secret })
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, id));
+    return row!.secret;
+  }
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq } from 'drizzle-orm';
-import { events, webhookAttempts, webhookDeliveries } from '../../../src/db/schema.ts';
+import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../../src/db/schema.ts';
 import { verifySignature } from '../../../src/events/signature.ts';
 import { startTestEngine, makePlan, subscribe, CARDS, type TestEngine } from '../../support/engine.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver.ts';
@@ -224,5 +224,30 @@ describe('merchant webhooks', () => {
     expect(JSON.parse(disabled.out)).toMatchObject({ id: endpointId, status: 'disabled', disabledReason: 'requested' });
     const refused = await runCliIn(env, ['events', 'replay', ev!.id, '--endpoint', endpointId]);
     expectBadInput(refused, 'endpoint');
+  });
+
+  it('enable brings a disabled endpoint back; a bad --replay-since is exit 2 and changes nothing', async () => {
+    const bad = await runCliIn(env, ['webhook-endpoints', 'enable', endpointId, '--replay-since', 'yesterday']);
+    expectBadInput(bad, '--replay-since');
+    const [still] = await t.ctx.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
+    expect(still!.status).toBe('disabled');
+    const missing = await runCliIn(env, ['webhook-endpoints', 'enable', 'we_nope']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toContain('we_nope');
+
+    const enabled = await runCliIn(env, ['webhook-endpoints', 'enable', endpointId, '--json']);
+    expect(enabled.code, enabled.err).toBe(0);
+    expect(JSON.parse(enabled.out)).toMatchObject({
+      id: endpointId,
+      status: 'enabled',
+      disabledReason: null,
+      replayed: 0,
+    });
+    const human = await runCliIn(env, ['webhook-endpoints', 'enable', endpointId]);
+    expect(human.code, human.err).toBe(0);
+    expect(human.out).toContain('the endpoint was already enabled');
+    const evs = await t.ctx.db.select().from(events).where(eq(events.type, 'webhook_endpoint.enabled'));
+    expect(evs).toHaveLength(1);
+    expect(evs[0]!.data).toMatchObject({ previousReason: 'requested', replayed: 0 });
   });
 });

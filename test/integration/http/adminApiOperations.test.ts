@@ -360,6 +360,17 @@ describe('admin HTTP API: operations', () => {
     const disabled = await api.post<{ id: string; status: string }>(`/v1/webhook-endpoints/${b.json.id}/disable`, {});
     expect(disabled.status).toBe(200);
     expect(disabled.json.status).toBe('disabled');
+    const badTime = await api.post<ErrorJson>(`/v1/webhook-endpoints/${b.json.id}/enable`, { replaySince: 'soon' });
+    expect(badTime.status).toBe(400);
+    expect(badTime.json.error.field).toBe('replaySince');
+    const enabled = await api.post<{ status: string; replayed: number }>(`/v1/webhook-endpoints/${b.json.id}/enable`, {
+      replaySince: '2000-01-01T00:00:00Z',
+    });
+    expect(enabled.status).toBe(200);
+    expect(enabled.json.status).toBe('enabled');
+    // Back to disabled: its URL answers nothing, and the replay below must not go to it.
+    const again = await api.post<{ status: string }>(`/v1/webhook-endpoints/${b.json.id}/disable`, {});
+    expect(again.json.status).toBe('disabled');
 
     const events = await api.get<{ data: Array<{ id: string; type: string }> }>('/v1/events?type=invoice.paid&limit=1');
     expect(events.json.data.length).toBe(1);

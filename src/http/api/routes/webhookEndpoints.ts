@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { addEndpoint, disableEndpoint, listEndpoints, rotateSecret } from '../../../events/endpoints.ts';
+import {
+  addEndpoint,
+  disableEndpoint,
+  enableEndpoint,
+  listEndpoints,
+  rotateSecret,
+} from '../../../events/endpoints.ts';
+import { parseAnchor } from '../../../billing/periods.ts';
 import { pageInMemory } from '../../../db/paging.ts';
 import { endpointJson } from '../../../cli/views/webhooks.ts';
 import { idParam, pageQuery } from '../input.ts';
@@ -53,6 +60,27 @@ export const webhookEndpointsResource: ApiResource = {
       summary: 'Stop delivering to an endpoint; its pending deliveries are given up (replay sends them again)',
       params: endpointId,
       handler: async ({ params }, { ctx }) => endpointJson(await disableEndpoint(ctx, params.id)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/webhook-endpoints/{id}/enable',
+      operationId: 'enableWebhookEndpoint',
+      summary: 'Deliver to a disabled endpoint again; optionally send again what it missed since a time',
+      params: endpointId,
+      body: z.strictObject({
+        replaySince: z
+          .string()
+          .optional()
+          .describe(
+            'ISO 8601 time: also send again every event since then that the endpoint missed or was given up on',
+          ),
+      }),
+      handler: async ({ params, body }, { ctx }) => {
+        const replaySince =
+          body.replaySince === undefined ? undefined : parseAnchor(body.replaySince, 'UTC', 'replaySince');
+        const r = await enableEndpoint(ctx, params.id, { replaySince });
+        return { ...endpointJson(r.endpoint), replayed: r.replayed };
+      },
     }),
     defineRoute({
       method: 'POST',
