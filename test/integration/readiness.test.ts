@@ -93,6 +93,13 @@ function healthcheck(port: number): Promise<number | null> {
   });
 }
 
+/** A private Redis on `port` (no persistence), for tests that stop and start it. */
+function startRedis(port: number): ChildProcess {
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+}
+
 const retryLines = (r: Running) => r.logLines().filter((l) => l.event === 'dependency_unavailable');
 
 describe('billing run while a dependency is down', () => {
@@ -168,13 +175,7 @@ describe('billing run while a dependency is down', () => {
       expect(await healthcheck(r.httpPort)).toBe(1);
       expect(r.stdout()).not.toContain('billing ready');
 
-      redis = spawn(
-        'redis-server',
-        ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        {
-          stdio: 'ignore',
-        },
-      );
+      redis = startRedis(redisPort);
       const nowReady = await until('/readyz 200', async () => {
         const res = await get(r.httpPort, '/readyz');
         return res.status === 200 ? res : undefined;
@@ -201,13 +202,7 @@ describe('billing run while a dependency is down', () => {
       );
       expect(r.logLines().length).toBeGreaterThan(lines.length);
       // …and back: ready again without a restart.
-      redis = spawn(
-        'redis-server',
-        ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        {
-          stdio: 'ignore',
-        },
-      );
+      redis = startRedis(redisPort);
       await until('/readyz 200 again', async () =>
         (await get(r.httpPort, '/readyz')).status === 200 ? true : undefined,
       );
@@ -235,11 +230,7 @@ describe('billing run while a dependency is down', () => {
     const t = await createTestDatabase();
     const prefix = testQueuePrefix();
     const redisPort = await freePort();
-    const startRedis = () =>
-      spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-        stdio: 'ignore',
-      });
-    let redis = startRedis();
+    let redis = startRedis(redisPort);
     const r = await startRun({
       DATABASE_URL: t.url,
       REDIS_URL: `redis://127.0.0.1:${redisPort}`,
@@ -257,7 +248,7 @@ describe('billing run while a dependency is down', () => {
           ? true
           : undefined,
       );
-      redis = startRedis();
+      redis = startRedis(redisPort);
       r.child.kill('SIGTERM');
       expect(await r.exited, `${r.stdout().slice(-3000)}\n${r.stderr().slice(-3000)}`).toBe(0);
       const msgs = r.logLines().map((l) => l.msg);
