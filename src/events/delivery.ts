@@ -73,10 +73,17 @@ export async function publishEvents(
       .limit(batch)
       .for('update', { skipLocked: true });
     if (picked.length === 0) return { events: 0, deliveries: 0 };
-    const endpoints = await tx
-      .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes })
-      .from(webhookEndpoints)
-      .where(eq(webhookEndpoints.status, 'enabled'));
+    // Every endpoint FOR SHARE, the status judged after the lock: one being enabled or
+    // disabled right now is read as it is once that commits. A plain read (or a status filter
+    // in the WHERE, which Postgres applies to the old version before it waits) would see it
+    // still disabled while `enable --replay-since` cannot yet see these events as published,
+    // and the endpoint would miss them both ways.
+    const endpoints = (
+      await tx
+        .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes, status: webhookEndpoints.status })
+        .from(webhookEndpoints)
+        .for('share')
+    ).filter((ep) => ep.status === 'enabled');
     const rows = picked.flatMap((e) =>
       endpoints
         .filter((ep) => endpointWants(ep.eventTypes, e.type))

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../../src/db/schema.ts';
@@ -178,6 +179,35 @@ describe('webhook retries and disabling, over days', () => {
       .from(webhookDeliveries)
       .where(and(eq(webhookDeliveries.endpointId, endpoint.id)));
     expect(queued[0]!.n).toBe(0);
+  });
+
+  it('an event published while its endpoint is being enabled is delivered to it (no gap between publish and replay)', async () => {
+    const { endpoint } = await addEndpoint(ctx, { url: receiver.url, eventTypes: ['webhook_endpoint.secret_rotated'] });
+    await ctx.db.update(webhookEndpoints).set({ status: 'disabled' }).where(eq(webhookEndpoints.id, endpoint.id));
+    await publishEvents(ctx);
+    await rotateSecret(ctx, endpoint.id); // an event the endpoint wants, not yet published
+    // The enable's transaction, held open: the endpoint row locked and already 'enabled'.
+    const enabler = new pg.Client({ connectionString: db.url });
+    await enabler.connect();
+    try {
+      await enabler.query('begin');
+      await enabler.query('select id from webhook_endpoints where id = $1 for update', [endpoint.id]);
+      await enabler.query(`update webhook_endpoints set status = 'enabled' where id = $1`, [endpoint.id]);
+      const publishing = publishEvents(ctx);
+      // Long enough for a publisher that does not wait to finish without the endpoint.
+      await new Promise((r) => setTimeout(r, 300));
+      await enabler.query('commit');
+      const report = await publishing;
+      expect(report.events).toBe(1);
+    } finally {
+      await enabler.end();
+    }
+    const deliveries = await ctx.db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.endpointId, endpoint.id));
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]!.origin).toBe('event');
   });
 
   async function currentSecret(id: string): Promise<string> {
