@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, gte, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNotNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import type { WebhookEndpointRow } from '../db/rows.ts';
@@ -162,6 +162,51 @@ export async function disableEndpoint(deps: EndpointDeps, id: string): Promise<W
 
 /** Most missed events one `enable --replay-since` queues again; a wider window is refused. */
 export const MAX_REPLAY_ON_ENABLE = 10_000;
+/** Events read per statement while looking for what an endpoint missed. */
+const MISSED_PAGE = 5_000;
+/** Replay deliveries written per statement. */
+const INSERT_CHUNK = 1_000;
+
+/**
+ * Published events since `since` that the endpoint wants and has neither received nor still
+ * pending, oldest first. Read a page at a time by `seq`, so a wide window costs memory for at
+ * most MAX_REPLAY_ON_ENABLE events: one more than that and the window is refused.
+ */
+async function missedEvents(
+  tx: Tx,
+  endpoint: { id: string; eventTypes: string[] | null },
+  since: Date,
+): Promise<Array<{ id: string }>> {
+  const wanted: Array<{ id: string }> = [];
+  let afterSeq = 0;
+  for (;;) {
+    // Unpublished events are left to the scan, which fans them out to the endpoint once it
+    // is enabled; replaying them too would send them twice.
+    const page = await tx
+      .select({ seq: events.seq, id: events.id, type: events.type })
+      .from(events)
+      .where(
+        and(
+          gt(events.seq, afterSeq),
+          gte(events.occurredAt, since),
+          isNotNull(events.publishedAt),
+          sql`not exists (select 1 from ${webhookDeliveries} d where d.event_id = ${events.id}
+              and d.endpoint_id = ${endpoint.id} and d.status in ('pending', 'delivered'))`,
+        ),
+      )
+      .orderBy(asc(events.seq))
+      .limit(MISSED_PAGE);
+    for (const e of page) if (endpointWants(endpoint.eventTypes, e.type)) wanted.push({ id: e.id });
+    if (wanted.length > MAX_REPLAY_ON_ENABLE)
+      throw new ValidationError(
+        'replaySince',
+        `at most ${MAX_REPLAY_ON_ENABLE} events to replay`,
+        `at least ${wanted.length} events since ${since.toISOString()} would be sent again; choose a later time`,
+      );
+    if (page.length < MISSED_PAGE) return wanted;
+    afterSeq = page[page.length - 1]!.seq;
+  }
+}
 
 /**
  * Enables a disabled endpoint again (the receiver is fixed): deliveries resume with the next
@@ -186,30 +231,11 @@ export async function enableEndpoint(
     const { secret: _secret, previousSecret: _previous, ...current } = row;
     let replayed = 0;
     if (opts.replaySince !== undefined) {
-      // Unpublished events are left to the scan, which fans them out to the endpoint once it
-      // is enabled; replaying them too would send them twice.
-      const candidates = await tx
-        .select({ id: events.id, type: events.type })
-        .from(events)
-        .where(
-          and(
-            gte(events.occurredAt, opts.replaySince),
-            isNotNull(events.publishedAt),
-            sql`not exists (select 1 from ${webhookDeliveries} d where d.event_id = ${events.id}
-                and d.endpoint_id = ${id} and d.status in ('pending', 'delivered'))`,
-          ),
-        )
-        .orderBy(asc(events.seq));
-      const wanted = candidates.filter((e) => endpointWants(row.eventTypes, e.type));
-      if (wanted.length > MAX_REPLAY_ON_ENABLE)
-        throw new ValidationError(
-          'replay-since',
-          `at most ${MAX_REPLAY_ON_ENABLE} events to replay`,
-          `${wanted.length} events since ${opts.replaySince.toISOString()} would be sent again; choose a later time`,
-        );
-      if (wanted.length > 0)
+      const wanted = await missedEvents(tx, row, opts.replaySince);
+      // In chunks: one statement's parameters are limited to 65,535.
+      for (let i = 0; i < wanted.length; i += INSERT_CHUNK)
         await tx.insert(webhookDeliveries).values(
-          wanted.map((e) => ({
+          wanted.slice(i, i + INSERT_CHUNK).map((e) => ({
             id: newId(ID_PREFIX.webhookDelivery),
             eventId: e.id,
             endpointId: id,

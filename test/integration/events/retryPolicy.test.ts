@@ -6,7 +6,13 @@ import { createContext, type AppContext } from '../../../src/context.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { silentLogger } from '../../../src/logger.ts';
 import { ManualClock, timeFrom } from '../../../src/clock.ts';
-import { addEndpoint, enableEndpoint, MAX_REPLAY_ON_ENABLE, rotateSecret } from '../../../src/events/endpoints.ts';
+import {
+  addEndpoint,
+  disableEndpointTx,
+  enableEndpoint,
+  MAX_REPLAY_ON_ENABLE,
+  rotateSecret,
+} from '../../../src/events/endpoints.ts';
 import { deliverOne, dueDeliveries, publishEvents } from '../../../src/events/delivery.ts';
 import { verifySignature } from '../../../src/events/signature.ts';
 import { createTestDatabase } from '../../support/db.ts';
@@ -174,11 +180,39 @@ describe('webhook retries and disabling, over days', () => {
     const err = await enableEndpoint(ctx, endpoint.id, { replaySince: new Date(0) }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toContain(`${MAX_REPLAY_ON_ENABLE + 1} events since`);
+    // The field the caller named: `replaySince` (the CLI shows it as --replay-since).
+    expect((err as { field?: string }).field).toBe('replaySince');
     const queued = await ctx.db
       .select({ n: sql<number>`count(*)::int` })
       .from(webhookDeliveries)
       .where(and(eq(webhookDeliveries.endpointId, endpoint.id)));
     expect(queued[0]!.n).toBe(0);
+  });
+
+  it('enable replays a window wider than one page of events: each wanted event once, the others not', async () => {
+    const { endpoint } = await addEndpoint(ctx, { url: receiver.url, eventTypes: ['wide.wanted'] });
+    await ctx.db.update(webhookEndpoints).set({ status: 'disabled' }).where(eq(webhookEndpoints.id, endpoint.id));
+    // 6,000 wanted and 6,000 not, interleaved: more than one page (5,000) of each kind.
+    await ctx.db.execute(sql`insert into events (id, type, subject_type, subject_id, data, occurred_at, published_at)
+      select 'evt_wide_' || g, case when g % 2 = 0 then 'wide.wanted' else 'wide.other' end, 'test', 'x', '{}'::jsonb,
+             ${clock.now()}, ${clock.now()}
+      from generate_series(1, 12000) g`);
+    const r = await enableEndpoint(ctx, endpoint.id, { replaySince: clock.now() });
+    expect(r.replayed).toBe(6000);
+    const rows = await ctx.db
+      .select({ eventId: webhookDeliveries.eventId })
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.endpointId, endpoint.id));
+    expect(rows).toHaveLength(6000);
+    expect(new Set(rows.map((x) => x.eventId)).size).toBe(6000);
+    expect(rows.every((x) => Number(x.eventId.slice('evt_wide_'.length)) % 2 === 0)).toBe(true);
+    // Disabled again: the 6,000 pending replays are given up, none left pending.
+    await ctx.db.transaction((tx) => disableEndpointTx(tx, endpoint.id, 'requested', clock.now()));
+    const pending = await ctx.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.endpointId, endpoint.id), eq(webhookDeliveries.status, 'pending')));
+    expect(pending[0]!.n).toBe(0);
   });
 
   it('an event published while its endpoint is being enabled is delivered to it (no gap between publish and replay)', async () => {
