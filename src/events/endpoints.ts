@@ -203,8 +203,9 @@ async function missedEvents(
         `at most ${MAX_REPLAY_ON_ENABLE} events to replay`,
         `at least ${wanted.length} events since ${since.toISOString()} would be sent again; choose a later time`,
       );
-    if (page.length < MISSED_PAGE) return wanted;
-    afterSeq = page[page.length - 1]!.seq;
+    const last = page.at(-1);
+    if (last === undefined || page.length < MISSED_PAGE) return wanted;
+    afterSeq = last.seq;
   }
 }
 
